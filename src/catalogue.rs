@@ -1,0 +1,1248 @@
+//! The measure catalogue: envelope element levels with costs per m², ventilation changes,
+//! heating changes, and the packages that combine them; and the rules for applying a package to a
+//! dwelling.
+//!
+//! The built-in default is derived from `data/reference/` (PBL/TNO Hestia: costs per m² by
+//! standalone vs natural moment, single- vs multi-family, individual vs project; installation and
+//! ventilation costs) plus `data/packages.toml`. A user catalogue (TOML) may override heating
+//! costs, add or replace element levels and ventilation changes, and replace the packages.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{heat_loss, ModelParams, ThermalState};
+use crate::reference;
+use crate::stock::Dwelling;
+use crate::typology::{Envelope, FacadeType, Heating, RoofType, Ventilation};
+
+/// The kinds of envelope element in the cost table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ElementKind {
+    /// Windows (U-value).
+    Glazing,
+    /// Outside doors (U-value).
+    Door,
+    /// Opaque panels in the facade (Rc).
+    Panel,
+    /// Ground floor (Rc).
+    Floor,
+    /// Solid facade, insulated outside (Rc).
+    SolidFacade,
+    /// Cavity wall (Rc).
+    CavityWall,
+    /// Pitched roof (Rc).
+    PitchedRoof,
+    /// Flat roof (Rc).
+    FlatRoof,
+    /// Airtightness (qv10).
+    Airtightness,
+}
+
+impl ElementKind {
+    const ALL: [ElementKind; 9] = [
+        ElementKind::Glazing,
+        ElementKind::Door,
+        ElementKind::Panel,
+        ElementKind::Floor,
+        ElementKind::SolidFacade,
+        ElementKind::CavityWall,
+        ElementKind::PitchedRoof,
+        ElementKind::FlatRoof,
+        ElementKind::Airtightness,
+    ];
+
+    fn from_reference(name: &str) -> Option<ElementKind> {
+        Some(match name {
+            "glazing" => ElementKind::Glazing,
+            "door" => ElementKind::Door,
+            "panel" => ElementKind::Panel,
+            "floor" => ElementKind::Floor,
+            "solid_facade" => ElementKind::SolidFacade,
+            "cavity_wall" => ElementKind::CavityWall,
+            "pitched_roof" => ElementKind::PitchedRoof,
+            "flat_roof" => ElementKind::FlatRoof,
+            "airtightness" => ElementKind::Airtightness,
+            _ => return None,
+        })
+    }
+
+    /// Higher values are better (Rc), rather than lower (U, qv10).
+    fn higher_is_better(self) -> bool {
+        !matches!(
+            self,
+            ElementKind::Glazing | ElementKind::Door | ElementKind::Airtightness
+        )
+    }
+}
+
+/// When a measure is carried out: on its own, or when the element is renovated anyway (cheaper).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moment {
+    /// Standalone (zelfstandig moment).
+    Standalone,
+    /// Natural moment (natuurlijk moment): planned maintenance or end of life.
+    Natural,
+}
+
+/// Single-family (eengezins) or multi-family (meergezins) dwelling: prices differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// Ground-level house.
+    Single,
+    /// Apartment.
+    Multi,
+}
+
+/// One dwelling at a time, or a whole block as a project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    /// Individual dwelling.
+    Individual,
+    /// Project: a complex at once.
+    Project,
+}
+
+/// Eight prices in Hestia's column order: zst_egw_ind, zst_egw_prj, zst_mgw_ind, zst_mgw_prj,
+/// nat_egw_ind, nat_egw_prj, nat_mgw_ind, nat_mgw_prj.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CostTable(pub [f64; 8]);
+
+impl CostTable {
+    /// The price for a moment, family and scale.
+    pub fn get(&self, moment: Moment, family: Family, scale: Scale) -> f64 {
+        let index = match moment {
+            Moment::Standalone => 0,
+            Moment::Natural => 4,
+        } + match family {
+            Family::Single => 0,
+            Family::Multi => 2,
+        } + match scale {
+            Scale::Individual => 0,
+            Scale::Project => 1,
+        };
+        self.0[index]
+    }
+}
+
+/// One level of one element: an existing state (no cost) or a measure (with costs per m²).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElementLevel {
+    /// Element kind.
+    pub kind: ElementKind,
+    /// Level code (`N0` … `N4`).
+    pub level: String,
+    /// Description.
+    pub measure: String,
+    /// Rc (m²K/W) for opaque elements, U (W/m²K) for glass and doors, qv10 for airtightness.
+    pub value: f64,
+    /// Cost per m² of element (airtightness: per m² of usable area), price base year; absent for
+    /// existing states.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_eur_m2: Option<CostTable>,
+}
+
+/// A change of ventilation system with its cost per dwelling.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VentilationChange {
+    /// Current system.
+    pub from: Ventilation,
+    /// New system.
+    pub to: Ventilation,
+    /// Cost per dwelling, price base year.
+    pub cost_eur: CostTable,
+}
+
+/// Heating installation costs (price base year) and sizing assumptions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HeatingCosts {
+    /// Hybrid heat pump, fixed part per dwelling (Hestia BasisHWP_w).
+    pub hybrid_heat_pump_eur: f64,
+    /// Hybrid heat pump per kW (Hestia).
+    pub hybrid_heat_pump_eur_per_kw: f64,
+    /// Hybrid heat-pump capacity as a share of the design heat load. Assumption.
+    pub hybrid_capacity_share: f64,
+    /// All-electric air/water heat pump, fixed part per dwelling: middle of Hestia's range
+    /// (eWP_lw, 5,372–12,561).
+    pub heat_pump_eur: f64,
+    /// All-electric heat pump per kW: middle of Hestia's range (320–500).
+    pub heat_pump_eur_per_kw: f64,
+    /// District-heating connection per dwelling: connection contribution plus in-house works
+    /// (removing gas, delivery set). Assumption; no figure in the reference tables.
+    pub district_heating_connection_eur: f64,
+    /// HR boiler replacement, avoided when a heat pump or district heating replaces a boiler at
+    /// its end of life: middle of Hestia's range (1,584–2,324).
+    pub boiler_replacement_eur: f64,
+    /// Boiler lifetime (years, Hestia: 15): a boiler installed in year y reaches its natural
+    /// replacement moment in y + lifetime.
+    pub boiler_lifetime_years: u16,
+    /// Design temperature difference for sizing heat pumps (K): 20 °C inside, −10 °C outside.
+    pub design_temperature_difference_k: f64,
+}
+
+impl Default for HeatingCosts {
+    fn default() -> Self {
+        let rows = reference::rows(reference::INSTALLATION_COSTS_CSV);
+        let mid = |name: &str, min_col: usize, max_col: usize| -> f64 {
+            rows.iter()
+                .find(|r| r[0] == name)
+                .map(|r| {
+                    0.5 * (r[min_col].parse::<f64>().unwrap_or(0.0)
+                        + r[max_col].parse::<f64>().unwrap_or(0.0))
+                })
+                .unwrap_or(0.0)
+        };
+        let lifetime = rows
+            .iter()
+            .find(|r| r[0] == "HR")
+            .and_then(|r| r[6].parse().ok())
+            .unwrap_or(15);
+        HeatingCosts {
+            hybrid_heat_pump_eur: mid("BasisHWP_w", 2, 3),
+            hybrid_heat_pump_eur_per_kw: mid("BasisHWP_w", 4, 5),
+            hybrid_capacity_share: 0.5,
+            heat_pump_eur: mid("eWP_lw", 2, 3),
+            heat_pump_eur_per_kw: mid("eWP_lw", 4, 5),
+            district_heating_connection_eur: 6500.0,
+            boiler_replacement_eur: mid("HR", 2, 3),
+            boiler_lifetime_years: lifetime,
+            design_temperature_difference_k: 30.0,
+        }
+    }
+}
+
+/// A heating change a package can make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeatingChange {
+    /// Add a hybrid heat pump to a gas boiler.
+    HybridHeatPump,
+    /// Replace the boiler by an all-electric heat pump (needs a low-temperature-ready dwelling).
+    HeatPump,
+    /// Connect to district heating (where available).
+    DistrictHeating,
+}
+
+impl HeatingChange {
+    /// The heating system after the change.
+    pub fn system(self) -> Heating {
+        match self {
+            HeatingChange::HybridHeatPump => Heating::HybridHeatPump,
+            HeatingChange::HeatPump => Heating::HeatPump,
+            HeatingChange::DistrictHeating => Heating::DistrictHeating,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            HeatingChange::HybridHeatPump => "hybrid_heat_pump",
+            HeatingChange::HeatPump => "heat_pump",
+            HeatingChange::DistrictHeating => "district_heating",
+        }
+    }
+}
+
+/// A package as written in the catalogue file.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackageSpec {
+    /// Short id, used in plans.
+    pub id: String,
+    /// Description.
+    #[serde(default)]
+    pub name: String,
+    /// Roof level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roof: Option<String>,
+    /// Facade level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facade: Option<String>,
+    /// Floor level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor: Option<String>,
+    /// Glazing level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub glazing: Option<String>,
+    /// Door level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub door: Option<String>,
+    /// Airtightness level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub airtightness: Option<String>,
+    /// Ventilation system to install.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ventilation: Option<Ventilation>,
+    /// Heating change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heating: Option<HeatingChange>,
+}
+
+/// The element slots of a package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Roof,
+    Facade,
+    Floor,
+    Glazing,
+    Door,
+    Airtightness,
+}
+
+impl Slot {
+    const ALL: [Slot; 6] = [
+        Slot::Roof,
+        Slot::Facade,
+        Slot::Floor,
+        Slot::Glazing,
+        Slot::Door,
+        Slot::Airtightness,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Slot::Roof => "roof",
+            Slot::Facade => "facade",
+            Slot::Floor => "floor",
+            Slot::Glazing => "glazing",
+            Slot::Door => "door",
+            Slot::Airtightness => "airtightness",
+        }
+    }
+
+    /// The element kinds a slot can mean; which one applies depends on the dwelling.
+    fn kinds(self) -> &'static [ElementKind] {
+        match self {
+            Slot::Roof => &[ElementKind::PitchedRoof, ElementKind::FlatRoof],
+            Slot::Facade => &[ElementKind::CavityWall, ElementKind::SolidFacade],
+            Slot::Floor => &[ElementKind::Floor],
+            Slot::Glazing => &[ElementKind::Glazing],
+            Slot::Door => &[ElementKind::Door],
+            Slot::Airtightness => &[ElementKind::Airtightness],
+        }
+    }
+}
+
+impl PackageSpec {
+    fn level(&self, slot: Slot) -> Option<&str> {
+        match slot {
+            Slot::Roof => self.roof.as_deref(),
+            Slot::Facade => self.facade.as_deref(),
+            Slot::Floor => self.floor.as_deref(),
+            Slot::Glazing => self.glazing.as_deref(),
+            Slot::Door => self.door.as_deref(),
+            Slot::Airtightness => self.airtightness.as_deref(),
+        }
+    }
+
+    /// The measures in words, for plan tables: `roof N3; facade N2; ventilation mechanical_exhaust`.
+    pub fn measures(&self) -> String {
+        let mut parts: Vec<String> = Slot::ALL
+            .iter()
+            .filter_map(|&slot| self.level(slot).map(|l| format!("{} {l}", slot.name())))
+            .collect();
+        if let Some(v) = self.ventilation {
+            parts.push(format!("ventilation {v}"));
+        }
+        if let Some(h) = self.heating {
+            parts.push(format!("heating {}", h.as_str()));
+        }
+        parts.join("; ")
+    }
+}
+
+/// A package with its levels resolved against the element table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Package {
+    /// As written in the catalogue.
+    pub spec: PackageSpec,
+    /// For each [`ElementKind`], the index of the target level in [`Catalogue::elements`].
+    targets: [Option<usize>; 9],
+}
+
+impl Package {
+    /// Short id.
+    pub fn id(&self) -> &str {
+        &self.spec.id
+    }
+
+    /// Changes the envelope.
+    pub fn has_envelope_measures(&self) -> bool {
+        self.targets.iter().any(Option::is_some)
+    }
+
+    /// The heating change, if any.
+    pub fn heating(&self) -> Option<HeatingChange> {
+        self.spec.heating
+    }
+}
+
+/// Errors in a catalogue file.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogueError {
+    /// The file could not be read.
+    #[error("{}: cannot read: {source}", file.display())]
+    Io {
+        /// The file.
+        file: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// TOML syntax or an unknown key.
+    #[error("{}: {message}", file.display())]
+    Syntax {
+        /// The file.
+        file: PathBuf,
+        /// The parser's message (with line and column).
+        message: String,
+    },
+    /// A semantic error in one entry.
+    #[error("{}: {entry}: field `{field}`: value `{value}`: expected {expected}", file.display())]
+    Invalid {
+        /// The file.
+        file: PathBuf,
+        /// Which entry (`package "basic"`, `element cavity_wall N2`, …).
+        entry: String,
+        /// Field name.
+        field: String,
+        /// The value given.
+        value: String,
+        /// What is accepted.
+        expected: String,
+    },
+}
+
+/// The catalogue file: every section optional; what is absent comes from the built-in default.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogueFile {
+    /// Price level year of the costs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_base_year: Option<u16>,
+    /// Heating costs (replaces the default heating section as a whole, field by field defaulted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heating: Option<HeatingCosts>,
+    /// Element levels: each replaces the default level of the same kind and code, or adds one.
+    #[serde(default, rename = "element", skip_serializing_if = "Vec::is_empty")]
+    pub elements: Vec<ElementLevel>,
+    /// Ventilation changes: each replaces the default for the same from/to, or adds one.
+    #[serde(default, rename = "ventilation", skip_serializing_if = "Vec::is_empty")]
+    pub ventilation_changes: Vec<VentilationChange>,
+    /// Packages: when present, they replace the default packages (unless
+    /// `include_default_packages = true`).
+    #[serde(default, rename = "package", skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<PackageSpec>,
+    /// Keep the default packages beside the ones listed here.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub include_default_packages: bool,
+}
+
+/// The resolved catalogue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Catalogue {
+    /// Year of the price level (Hestia's data: 2023).
+    pub price_base_year: u16,
+    /// Element levels.
+    pub elements: Vec<ElementLevel>,
+    /// Ventilation changes.
+    pub ventilation_changes: Vec<VentilationChange>,
+    /// Heating costs.
+    pub heating: HeatingCosts,
+    /// Packages, in catalogue order.
+    pub packages: Vec<Package>,
+    /// Where it came from (`built-in` or a file).
+    pub source: String,
+}
+
+const DEFAULT_PACKAGES_TOML: &str = include_str!("../data/packages.toml");
+
+fn default_elements() -> Vec<ElementLevel> {
+    reference::rows(reference::MEASURE_COSTS_CSV)
+        .into_iter()
+        .filter_map(|r| {
+            let kind = ElementKind::from_reference(r[0])?;
+            let costs: Vec<Option<f64>> = r[3..11].iter().map(|c| c.parse().ok()).collect();
+            let cost_eur_m2 = if costs.iter().all(Option::is_some) {
+                let mut table = [0.0; 8];
+                for (slot, c) in table.iter_mut().zip(&costs) {
+                    *slot = c.unwrap_or(0.0);
+                }
+                Some(CostTable(table))
+            } else {
+                None
+            };
+            Some(ElementLevel {
+                kind,
+                level: r[1].to_string(),
+                measure: r[2].to_string(),
+                value: r[11].parse().ok()?,
+                cost_eur_m2,
+            })
+        })
+        .collect()
+}
+
+fn default_ventilation_changes() -> Vec<VentilationChange> {
+    reference::rows(reference::VENTILATION_COSTS_CSV)
+        .into_iter()
+        .filter_map(|r| {
+            let mut table = [0.0; 8];
+            for (slot, c) in table.iter_mut().zip(&r[2..10]) {
+                *slot = c.parse().ok()?;
+            }
+            Some(VentilationChange {
+                from: r[0].parse().ok()?,
+                to: r[1].parse().ok()?,
+                cost_eur: CostTable(table),
+            })
+        })
+        .collect()
+}
+
+fn default_package_specs() -> Vec<PackageSpec> {
+    #[derive(Deserialize)]
+    struct Packages {
+        package: Vec<PackageSpec>,
+    }
+    toml::from_str::<Packages>(DEFAULT_PACKAGES_TOML)
+        .map(|p| p.package)
+        .unwrap_or_default()
+}
+
+impl Default for Catalogue {
+    fn default() -> Self {
+        Catalogue::resolve(CatalogueFile::default(), Path::new("built-in catalogue"))
+            .expect("the built-in catalogue is valid (tested)")
+    }
+}
+
+impl Catalogue {
+    /// Reads a catalogue file; absent sections come from the built-in default.
+    pub fn from_file(path: &Path) -> Result<Catalogue, CatalogueError> {
+        let text = std::fs::read_to_string(path).map_err(|source| CatalogueError::Io {
+            file: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_toml(&text, path)
+    }
+
+    /// As [`Catalogue::from_file`], from text.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Catalogue, CatalogueError> {
+        let file: CatalogueFile = toml::from_str(text).map_err(|e| CatalogueError::Syntax {
+            file: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let mut catalogue = Catalogue::resolve(file, path)?;
+        catalogue.source = path.display().to_string();
+        Ok(catalogue)
+    }
+
+    /// The complete catalogue as a file, for users to copy and edit.
+    pub fn to_file(&self) -> CatalogueFile {
+        CatalogueFile {
+            price_base_year: Some(self.price_base_year),
+            heating: Some(self.heating.clone()),
+            elements: self.elements.clone(),
+            ventilation_changes: self.ventilation_changes.clone(),
+            packages: self.packages.iter().map(|p| p.spec.clone()).collect(),
+            include_default_packages: false,
+        }
+    }
+
+    fn resolve(file: CatalogueFile, path: &Path) -> Result<Catalogue, CatalogueError> {
+        let invalid =
+            |entry: String, field: &str, value: String, expected: &str| CatalogueError::Invalid {
+                file: path.to_path_buf(),
+                entry,
+                field: field.to_string(),
+                value,
+                expected: expected.to_string(),
+            };
+        let mut elements = default_elements();
+        for level in file.elements {
+            let entry = format!("element {:?} {}", level.kind, level.level);
+            if !(level.value.is_finite() && level.value > 0.0) {
+                return Err(invalid(
+                    entry,
+                    "value",
+                    level.value.to_string(),
+                    "a number > 0",
+                ));
+            }
+            if let Some(costs) = &level.cost_eur_m2 {
+                if let Some(c) = costs.0.iter().find(|c| !(c.is_finite() && **c >= 0.0)) {
+                    return Err(invalid(
+                        entry,
+                        "cost_eur_m2",
+                        c.to_string(),
+                        "eight costs ≥ 0",
+                    ));
+                }
+            }
+            match elements
+                .iter_mut()
+                .find(|e| e.kind == level.kind && e.level == level.level)
+            {
+                Some(existing) => *existing = level,
+                None => elements.push(level),
+            }
+        }
+        let mut ventilation_changes = default_ventilation_changes();
+        for change in file.ventilation_changes {
+            if let Some(c) = change
+                .cost_eur
+                .0
+                .iter()
+                .find(|c| !(c.is_finite() && **c >= 0.0))
+            {
+                return Err(invalid(
+                    format!("ventilation {} → {}", change.from, change.to),
+                    "cost_eur",
+                    c.to_string(),
+                    "eight costs ≥ 0",
+                ));
+            }
+            match ventilation_changes
+                .iter_mut()
+                .find(|v| v.from == change.from && v.to == change.to)
+            {
+                Some(existing) => *existing = change,
+                None => ventilation_changes.push(change),
+            }
+        }
+        let heating = file.heating.unwrap_or_default();
+        let heating_checks = [
+            ("hybrid_heat_pump_eur", heating.hybrid_heat_pump_eur),
+            (
+                "hybrid_heat_pump_eur_per_kw",
+                heating.hybrid_heat_pump_eur_per_kw,
+            ),
+            ("heat_pump_eur", heating.heat_pump_eur),
+            ("heat_pump_eur_per_kw", heating.heat_pump_eur_per_kw),
+            (
+                "district_heating_connection_eur",
+                heating.district_heating_connection_eur,
+            ),
+            ("boiler_replacement_eur", heating.boiler_replacement_eur),
+            (
+                "design_temperature_difference_k",
+                heating.design_temperature_difference_k,
+            ),
+        ];
+        for (field, value) in heating_checks {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(invalid(
+                    "[heating]".into(),
+                    field,
+                    value.to_string(),
+                    "a number ≥ 0",
+                ));
+            }
+        }
+        if !(0.0..=1.0).contains(&heating.hybrid_capacity_share) {
+            return Err(invalid(
+                "[heating]".into(),
+                "hybrid_capacity_share",
+                heating.hybrid_capacity_share.to_string(),
+                "a share from 0 to 1",
+            ));
+        }
+
+        let mut specs = if file.packages.is_empty() || file.include_default_packages {
+            default_package_specs()
+        } else {
+            Vec::new()
+        };
+        specs.extend(file.packages);
+        if specs.is_empty() {
+            return Err(invalid(
+                "catalogue".into(),
+                "package",
+                "(none)".into(),
+                "at least one package",
+            ));
+        }
+        let index: HashMap<(ElementKind, &str), usize> = elements
+            .iter()
+            .enumerate()
+            .map(|(i, e)| ((e.kind, e.level.as_str()), i))
+            .collect();
+        let mut packages = Vec::with_capacity(specs.len());
+        let mut seen = BTreeMap::new();
+        for spec in specs {
+            let entry = format!("package \"{}\"", spec.id);
+            if spec.id.trim().is_empty() {
+                return Err(invalid(entry, "id", spec.id.clone(), "a non-empty id"));
+            }
+            if seen.insert(spec.id.clone(), ()).is_some() {
+                return Err(invalid(
+                    entry,
+                    "id",
+                    spec.id.clone(),
+                    "an id used by no other package",
+                ));
+            }
+            let mut targets = [None; 9];
+            let mut any = spec.ventilation.is_some() || spec.heating.is_some();
+            for slot in Slot::ALL {
+                let Some(level) = spec.level(slot) else {
+                    continue;
+                };
+                any = true;
+                let mut found = false;
+                for &kind in slot.kinds() {
+                    if let Some(&i) = index.get(&(kind, level)) {
+                        found = true;
+                        if elements[i].cost_eur_m2.is_some() {
+                            targets[ElementKind::ALL
+                                .iter()
+                                .position(|k| *k == kind)
+                                .unwrap_or(0)] = Some(i);
+                        }
+                    }
+                }
+                let measurable = slot.kinds().iter().any(|&kind| {
+                    index
+                        .get(&(kind, level))
+                        .is_some_and(|&i| elements[i].cost_eur_m2.is_some())
+                });
+                if !found || !measurable {
+                    let levels: Vec<String> = elements
+                        .iter()
+                        .filter(|e| slot.kinds().contains(&e.kind) && e.cost_eur_m2.is_some())
+                        .map(|e| e.level.clone())
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .into_iter()
+                        .collect();
+                    return Err(invalid(
+                        entry,
+                        slot.name(),
+                        level.to_string(),
+                        &format!("a level with costs: {}", levels.join(", ")),
+                    ));
+                }
+            }
+            if let Some(v) = spec.ventilation {
+                if v == Ventilation::Natural {
+                    return Err(invalid(
+                        entry,
+                        "ventilation",
+                        v.to_string(),
+                        "mechanical_exhaust or balanced_heat_recovery",
+                    ));
+                }
+            }
+            if !any {
+                return Err(invalid(
+                    entry,
+                    "(measures)",
+                    "(none)".into(),
+                    "at least one measure",
+                ));
+            }
+            packages.push(Package { spec, targets });
+        }
+        Ok(Catalogue {
+            price_base_year: file.price_base_year.unwrap_or(2023),
+            elements,
+            ventilation_changes,
+            heating,
+            packages,
+            source: "built-in".to_string(),
+        })
+    }
+
+    /// The package with this id.
+    pub fn package(&self, id: &str) -> Option<(usize, &Package)> {
+        self.packages.iter().enumerate().find(|(_, p)| p.id() == id)
+    }
+}
+
+/// The dwelling's situation that decides prices: family and scale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PriceClass {
+    /// Single- or multi-family.
+    pub family: Family,
+    /// Individual or project.
+    pub scale: Scale,
+}
+
+/// A package applied to one dwelling: the state after, and what it costs (price base year).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Application {
+    /// Envelope after the package.
+    pub envelope: Envelope,
+    /// Ventilation after.
+    pub ventilation: Ventilation,
+    /// Heating after.
+    pub heating: Heating,
+    /// Envelope and ventilation cost at a standalone moment.
+    pub envelope_cost_standalone_eur: f64,
+    /// Envelope and ventilation cost at a natural moment.
+    pub envelope_cost_natural_eur: f64,
+    /// Heating installation cost.
+    pub heating_cost_eur: f64,
+    /// The package replaces a gas boiler (heat pump or district heating), so that at the boiler's
+    /// end of life the avoided replacement is credited.
+    pub replaces_boiler: bool,
+    /// The package changes anything for this dwelling.
+    pub changes_anything: bool,
+}
+
+impl Application {
+    /// Cost at the given moments, before escalation: envelope at `envelope_moment`, less the
+    /// avoided boiler when the heating change falls on the boiler's end of life.
+    pub fn cost_eur(
+        &self,
+        envelope_moment: Moment,
+        boiler_end_of_life: bool,
+        heating: &HeatingCosts,
+    ) -> f64 {
+        let envelope = match envelope_moment {
+            Moment::Standalone => self.envelope_cost_standalone_eur,
+            Moment::Natural => self.envelope_cost_natural_eur,
+        };
+        let credit = if self.replaces_boiler && boiler_end_of_life {
+            heating.boiler_replacement_eur.min(self.heating_cost_eur)
+        } else {
+            0.0
+        };
+        envelope + self.heating_cost_eur - credit
+    }
+}
+
+/// Why a package cannot be applied to a dwelling (rules of DESIGN §4.2 decided here; the
+/// low-temperature rule needs the model and is checked where options are built).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotApplicable {
+    /// District heating where no network is available.
+    NoDistrictHeating,
+}
+
+/// The area a measure on this element is priced on (airtightness: the usable floor area).
+fn element_area(dwelling: &Dwelling, kind: ElementKind) -> f64 {
+    let g = &dwelling.geometry;
+    match kind {
+        ElementKind::Glazing => g.window_m2,
+        ElementKind::Door => g.door_m2,
+        ElementKind::Panel => 0.0,
+        ElementKind::Floor => g.ground_floor_m2,
+        ElementKind::SolidFacade | ElementKind::CavityWall => g.facade_opaque_m2(),
+        ElementKind::PitchedRoof | ElementKind::FlatRoof => g.roof_m2,
+        ElementKind::Airtightness => dwelling.floor_area_m2,
+    }
+}
+
+/// The envelope's current value for an element (Rc, U or qv10).
+fn element_value(envelope: &Envelope, kind: ElementKind) -> f64 {
+    match kind {
+        ElementKind::Glazing => envelope.window_u,
+        ElementKind::Door => envelope.door_u,
+        ElementKind::Panel => 0.0,
+        ElementKind::Floor => envelope.floor_rc,
+        ElementKind::SolidFacade | ElementKind::CavityWall => envelope.facade_rc,
+        ElementKind::PitchedRoof | ElementKind::FlatRoof => envelope.roof_rc,
+        ElementKind::Airtightness => envelope.qv10_dm3_s_m2,
+    }
+}
+
+fn set_element_value(envelope: &mut Envelope, kind: ElementKind, value: f64) {
+    match kind {
+        ElementKind::Glazing => envelope.window_u = value,
+        ElementKind::Door => envelope.door_u = value,
+        ElementKind::Panel => {}
+        ElementKind::Floor => envelope.floor_rc = value,
+        ElementKind::SolidFacade | ElementKind::CavityWall => envelope.facade_rc = value,
+        ElementKind::PitchedRoof | ElementKind::FlatRoof => envelope.roof_rc = value,
+        ElementKind::Airtightness => envelope.qv10_dm3_s_m2 = value,
+    }
+}
+
+impl Catalogue {
+    /// Applies `package` to `dwelling`. Elements already as good as the target are left alone at
+    /// no cost; monuments keep their facade (cavity fill at most).
+    pub fn apply(
+        &self,
+        package: &Package,
+        dwelling: &Dwelling,
+        price: PriceClass,
+        params: &ModelParams,
+    ) -> Result<Application, NotApplicable> {
+        let mut envelope = dwelling.envelope;
+        let mut standalone = 0.0;
+        let mut natural = 0.0;
+        let mut changed = false;
+        let roof_kind = match dwelling.roof_type {
+            RoofType::Pitched => ElementKind::PitchedRoof,
+            RoofType::Flat => ElementKind::FlatRoof,
+        };
+        let facade_kind = match dwelling.facade_type {
+            FacadeType::Cavity => ElementKind::CavityWall,
+            FacadeType::Solid => ElementKind::SolidFacade,
+        };
+        for (k, kind) in ElementKind::ALL.iter().enumerate() {
+            let Some(mut level_index) = package.targets[k] else {
+                continue;
+            };
+            let applies = match kind {
+                ElementKind::PitchedRoof | ElementKind::FlatRoof => *kind == roof_kind,
+                ElementKind::CavityWall | ElementKind::SolidFacade => *kind == facade_kind,
+                ElementKind::Panel => false,
+                _ => true,
+            };
+            if !applies {
+                continue;
+            }
+            if dwelling.monument
+                && matches!(kind, ElementKind::SolidFacade | ElementKind::CavityWall)
+            {
+                if *kind == ElementKind::SolidFacade {
+                    continue;
+                }
+                // A monument's cavity may be filled, but not insulated beyond that (outside).
+                let fill = self
+                    .elements
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| {
+                        e.kind == ElementKind::CavityWall
+                            && e.cost_eur_m2.is_some()
+                            && e.value <= 1.8
+                    })
+                    .max_by(|a, b| a.1.value.total_cmp(&b.1.value));
+                match fill {
+                    Some((i, e)) if e.value < self.elements[level_index].value => level_index = i,
+                    Some(_) => {}
+                    None => continue,
+                }
+            }
+            let level = &self.elements[level_index];
+            let Some(costs) = &level.cost_eur_m2 else {
+                continue;
+            };
+            let area = element_area(dwelling, *kind);
+            if area <= 0.0 {
+                continue;
+            }
+            let current = element_value(&envelope, *kind);
+            let better = if kind.higher_is_better() {
+                level.value > current + 1e-9
+            } else {
+                level.value < current - 1e-9
+            };
+            if !better {
+                continue;
+            }
+            set_element_value(&mut envelope, *kind, level.value);
+            standalone += area * costs.get(Moment::Standalone, price.family, price.scale);
+            natural += area * costs.get(Moment::Natural, price.family, price.scale);
+            changed = true;
+        }
+
+        let mut ventilation = dwelling.ventilation;
+        if let Some(target) = package.spec.ventilation {
+            if target > dwelling.ventilation {
+                if let Some(change) = self
+                    .ventilation_changes
+                    .iter()
+                    .find(|v| v.from == dwelling.ventilation && v.to == target)
+                {
+                    standalone +=
+                        change
+                            .cost_eur
+                            .get(Moment::Standalone, price.family, price.scale);
+                    natural += change
+                        .cost_eur
+                        .get(Moment::Natural, price.family, price.scale);
+                    ventilation = target;
+                    changed = true;
+                }
+            }
+        }
+
+        let mut heating = dwelling.heating;
+        let mut heating_cost_eur = 0.0;
+        let mut replaces_boiler = false;
+        if let Some(change) = package.spec.heating {
+            let applies = match change {
+                HeatingChange::HybridHeatPump => {
+                    matches!(dwelling.heating, Heating::GasBoiler | Heating::Other)
+                }
+                HeatingChange::HeatPump => matches!(
+                    dwelling.heating,
+                    Heating::GasBoiler
+                        | Heating::HybridHeatPump
+                        | Heating::Other
+                        | Heating::Electric
+                ),
+                HeatingChange::DistrictHeating => matches!(
+                    dwelling.heating,
+                    Heating::GasBoiler | Heating::HybridHeatPump | Heating::Other
+                ),
+            };
+            if applies {
+                if change == HeatingChange::DistrictHeating && !dwelling.district_heating_available
+                {
+                    return Err(NotApplicable::NoDistrictHeating);
+                }
+                let loss = heat_loss(
+                    params,
+                    &ThermalState {
+                        floor_area_m2: dwelling.floor_area_m2,
+                        geometry: dwelling.geometry,
+                        envelope,
+                        ventilation,
+                    },
+                );
+                let design_kw = (loss.transmission_w_k + loss.ventilation_w_k)
+                    * self.heating.design_temperature_difference_k
+                    / 1000.0;
+                heating_cost_eur = match change {
+                    HeatingChange::HybridHeatPump => {
+                        self.heating.hybrid_heat_pump_eur
+                            + self.heating.hybrid_heat_pump_eur_per_kw
+                                * self.heating.hybrid_capacity_share
+                                * design_kw
+                    }
+                    HeatingChange::HeatPump => {
+                        self.heating.heat_pump_eur + self.heating.heat_pump_eur_per_kw * design_kw
+                    }
+                    HeatingChange::DistrictHeating => self.heating.district_heating_connection_eur,
+                };
+                replaces_boiler =
+                    change != HeatingChange::HybridHeatPump && dwelling.heating.has_boiler();
+                heating = change.system();
+                changed = true;
+            }
+        }
+        Ok(Application {
+            envelope,
+            ventilation,
+            heating,
+            envelope_cost_standalone_eur: standalone,
+            envelope_cost_natural_eur: natural,
+            heating_cost_eur,
+            replaces_boiler,
+            changes_anything: changed,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::typology::{default_envelope, default_geometry, ConstructionPeriod, DwellingType};
+
+    pub(crate) fn dwelling(dwelling_type: DwellingType, build_year: u16) -> Dwelling {
+        let period = ConstructionPeriod::of_year(build_year);
+        let area = 100.0;
+        Dwelling {
+            id: "d".into(),
+            complex: None,
+            corporation: None,
+            region: None,
+            municipality: None,
+            province: None,
+            dwelling_type,
+            build_year,
+            floor_area_m2: area,
+            position: None,
+            roof_type: crate::typology::default_roof_type(dwelling_type),
+            facade_type: crate::typology::default_facade_type(period),
+            monument: false,
+            geometry: default_geometry(dwelling_type, area, None),
+            envelope: default_envelope(period),
+            heating: Heating::GasBoiler,
+            ventilation: Ventilation::Natural,
+            boiler_install_year: Some(2015),
+            district_heating_available: false,
+            solar_pv_kwp: 0.0,
+            registered_label: None,
+            registered_ep2: None,
+            registered_qh_nd: None,
+            planned_maintenance_year: None,
+        }
+    }
+
+    const SINGLE: PriceClass = PriceClass {
+        family: Family::Single,
+        scale: Scale::Individual,
+    };
+
+    #[test]
+    fn built_in_catalogue_comes_from_the_reference_tables() {
+        let c = Catalogue::default();
+        let cavity = c
+            .elements
+            .iter()
+            .find(|e| e.kind == ElementKind::CavityWall && e.level == "N2")
+            .unwrap();
+        assert_eq!(cavity.value, 1.8);
+        assert_eq!(
+            cavity
+                .cost_eur_m2
+                .unwrap()
+                .get(Moment::Standalone, Family::Single, Scale::Individual),
+            24.89
+        );
+        assert_eq!(
+            cavity
+                .cost_eur_m2
+                .unwrap()
+                .get(Moment::Natural, Family::Multi, Scale::Project),
+            20.49
+        );
+        assert_eq!(c.ventilation_changes.len(), 3);
+        assert_eq!(c.heating.hybrid_heat_pump_eur, 2315.0);
+        assert_eq!(c.heating.heat_pump_eur, (5372.0 + 12561.0) / 2.0);
+        assert_eq!(c.heating.boiler_replacement_eur, (1584.0 + 2324.0) / 2.0);
+        assert_eq!(c.heating.boiler_lifetime_years, 15);
+        assert!(c.packages.len() >= 10);
+        assert!(c.package("shell_basic").is_some());
+    }
+
+    #[test]
+    fn cavity_fill_costs_area_times_price_and_changes_rc() {
+        let c = Catalogue::default();
+        let d = dwelling(DwellingType::TerracedMid, 1970);
+        let (_, pkg) = c.package("cavity_fill").unwrap();
+        let app = c.apply(pkg, &d, SINGLE, &ModelParams::default()).unwrap();
+        assert_eq!(app.envelope.facade_rc, 1.8);
+        let expected = d.geometry.facade_opaque_m2() * 24.89;
+        assert!((app.envelope_cost_standalone_eur - expected).abs() < 1e-9);
+        assert!(app.envelope_cost_natural_eur < app.envelope_cost_standalone_eur);
+    }
+
+    #[test]
+    fn elements_already_better_are_left_alone_at_no_cost() {
+        let c = Catalogue::default();
+        let d = dwelling(DwellingType::TerracedMid, 2010); // facade Rc 3.0 already
+        let (_, pkg) = c.package("cavity_fill").unwrap();
+        let app = c.apply(pkg, &d, SINGLE, &ModelParams::default()).unwrap();
+        assert!(!app.changes_anything);
+        assert_eq!(app.envelope_cost_standalone_eur, 0.0);
+    }
+
+    #[test]
+    fn monuments_keep_their_facade() {
+        let c = Catalogue::default();
+        let mut solid = dwelling(DwellingType::TerracedMid, 1910);
+        solid.monument = true;
+        let (_, pkg) = c.package("shell_standard").unwrap();
+        let app = c
+            .apply(pkg, &solid, SINGLE, &ModelParams::default())
+            .unwrap();
+        assert_eq!(app.envelope.facade_rc, solid.envelope.facade_rc);
+        assert!(app.envelope.roof_rc > solid.envelope.roof_rc);
+
+        let mut cavity = dwelling(DwellingType::TerracedMid, 1960);
+        cavity.monument = true;
+        let app = c
+            .apply(pkg, &cavity, SINGLE, &ModelParams::default())
+            .unwrap();
+        assert_eq!(app.envelope.facade_rc, 1.8, "cavity fill only");
+    }
+
+    #[test]
+    fn district_heating_only_where_available() {
+        let c = Catalogue::default();
+        let mut d = dwelling(DwellingType::ApartmentGallery, 1980);
+        let (_, pkg) = c.package("district_heating").unwrap();
+        assert_eq!(
+            c.apply(pkg, &d, SINGLE, &ModelParams::default()),
+            Err(NotApplicable::NoDistrictHeating)
+        );
+        d.district_heating_available = true;
+        let app = c.apply(pkg, &d, SINGLE, &ModelParams::default()).unwrap();
+        assert_eq!(app.heating, Heating::DistrictHeating);
+        assert!(app.replaces_boiler);
+        assert_eq!(
+            app.heating_cost_eur,
+            c.heating.district_heating_connection_eur
+        );
+    }
+
+    #[test]
+    fn heat_pump_cost_grows_with_the_heat_load_and_boiler_end_of_life_is_credited() {
+        let c = Catalogue::default();
+        let p = ModelParams::default();
+        let d = dwelling(DwellingType::TerracedMid, 1970);
+        let (_, bare) = c.package("deep_heat_pump").unwrap();
+        let (_, basic) = c.package("basic_heat_pump").unwrap();
+        let deep = c.apply(bare, &d, SINGLE, &p).unwrap();
+        let light = c.apply(basic, &d, SINGLE, &p).unwrap();
+        assert!(deep.heating_cost_eur < light.heating_cost_eur);
+        let at_end_of_life = deep.cost_eur(Moment::Standalone, true, &c.heating);
+        let otherwise = deep.cost_eur(Moment::Standalone, false, &c.heating);
+        assert!((otherwise - at_end_of_life - c.heating.boiler_replacement_eur).abs() < 1e-9);
+        let hybrid = c
+            .apply(c.package("hybrid").unwrap().1, &d, SINGLE, &p)
+            .unwrap();
+        assert!(!hybrid.replaces_boiler);
+    }
+
+    #[test]
+    fn user_catalogue_overrides_and_is_validated() {
+        let text = r#"
+            [heating]
+            district_heating_connection_eur = 4000
+            [[package]]
+            id = "mine"
+            roof = "N4"
+        "#;
+        let c = Catalogue::from_toml(text, Path::new("cat.toml")).unwrap();
+        assert_eq!(c.heating.district_heating_connection_eur, 4000.0);
+        assert_eq!(c.heating.hybrid_heat_pump_eur, 2315.0);
+        assert_eq!(c.packages.len(), 1);
+
+        let err = Catalogue::from_toml("[[package]]\nid = \"empty\"\n", Path::new("cat.toml"))
+            .unwrap_err();
+        assert_eq!(err.to_string(), "cat.toml: package \"empty\": field `(measures)`: value `(none)`: expected at least one measure");
+        let err = Catalogue::from_toml(
+            "[[package]]\nid = \"x\"\nroof = \"N9\"\n",
+            Path::new("cat.toml"),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("field `roof`: value `N9`: expected a level with costs: N2, N3, N4"),
+            "{err}"
+        );
+        let err = Catalogue::from_toml(
+            "[[package]]\nid = \"x\"\nfloor = \"N1\"\n",
+            Path::new("cat.toml"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("value `N1`"), "{err}");
+        let err = Catalogue::from_toml(
+            "[[package]]\nid = \"x\"\nroof = \"N3\"\n[[package]]\nid = \"x\"\nroof = \"N4\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("an id used by no other package"),
+            "{err}"
+        );
+        let err = Catalogue::from_toml(
+            "[[package]]\nid = \"x\"\nrooof = \"N3\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("rooof"), "{err}");
+    }
+
+    #[test]
+    fn the_dump_reads_back_as_the_same_catalogue() {
+        let c = Catalogue::default();
+        let text = toml::to_string(&c.to_file()).unwrap();
+        let back = Catalogue::from_toml(&text, Path::new("dump.toml")).unwrap();
+        assert_eq!(back.elements, c.elements);
+        assert_eq!(back.packages, c.packages);
+        assert_eq!(back.heating, c.heating);
+    }
+}

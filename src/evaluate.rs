@@ -1,0 +1,580 @@
+//! The one evaluator: from stock, plan and scenario it computes every dwelling's state and cost,
+//! the yearly trajectory and every target. Solvers, reports and tests all take their figures from
+//! here, so no solver can report a number its plan does not produce.
+
+use serde::Serialize;
+
+use crate::catalogue::{Catalogue, HeatingChange, Moment};
+use crate::label::EnergyLabel;
+use crate::options::{boiler_end_of_life, path_metric, path_weight, Baseline, DecisionUnits};
+use crate::performance::{DwellingModel, Performance, State};
+use crate::plan::{Choice, Plan};
+use crate::scenario::{Averaging, PathMetric, Scenario};
+use crate::stock::Stock;
+
+/// One dwelling's outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct DwellingOutcome {
+    /// Its decision unit.
+    pub unit: u32,
+    /// The package and year, if the plan treats it.
+    pub choice: Option<Choice>,
+    /// Cost (euros of the year of works).
+    pub cost_eur: f64,
+    /// Discounted cost.
+    pub discounted_cost_eur: f64,
+    /// Today.
+    pub before: Performance,
+    /// After the plan (equal to `before` when untouched).
+    pub after: Performance,
+}
+
+/// One unit's outcome (sums over its dwellings).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct UnitOutcome {
+    /// The package and year, if any.
+    pub choice: Option<Choice>,
+    /// Dwellings.
+    pub dwellings: u32,
+    /// Cost (euros of the year of works).
+    pub cost_eur: f64,
+    /// Discounted cost.
+    pub discounted_cost_eur: f64,
+    /// Σ Ag × (Q_H,nd before − after) (kWh/yr).
+    pub heat_demand_reduction_kwh: f64,
+}
+
+/// The stock in one year.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrajectoryRow {
+    /// Calendar year (the baseline row carries the baseline year).
+    pub year: u16,
+    /// The baseline row (before any measure).
+    pub baseline: bool,
+    /// Average Q_H,nd (kWh/m² yr), averaged as the scenario says.
+    pub avg_heat_demand_kwh_m2: f64,
+    /// Average EP2 (kWh/m² yr), same averaging.
+    pub avg_ep2_kwh_m2: f64,
+    /// The path value for this year in the path's metric, if any.
+    pub path_target_kwh_m2: Option<f64>,
+    /// Dwellings per label, A++++ first.
+    pub label_counts: [u64; 11],
+    /// Share of dwellings at label A or better.
+    pub label_a_or_better_share: f64,
+    /// E/F/G dwellings.
+    pub efg_count: u64,
+    /// Gas-free dwellings.
+    pub gas_free_count: u64,
+    /// Share of dwellings low-temperature ready.
+    pub low_temp_ready_share: f64,
+    /// Floor-area-weighted average Q_H,nd minus the weighted average isolatiestandaard (kWh/m²).
+    pub avg_distance_to_standaard_kwh_m2: f64,
+    /// Dwellings treated this year.
+    pub dwellings_treated: u64,
+    /// Dwellings treated so far.
+    pub cumulative_dwellings_treated: u64,
+    /// Investment this year (euros of this year).
+    pub spend_eur: f64,
+    /// Investment this year, discounted.
+    pub discounted_spend_eur: f64,
+    /// Investment so far.
+    pub cumulative_spend_eur: f64,
+    /// This year's budget, if any.
+    pub budget_eur: Option<f64>,
+    /// CO2 of the stock's heating, tap water and auxiliaries (tonnes/yr).
+    pub co2_tonnes: f64,
+    /// Tenants' yearly energy-bill saving against the baseline (euros/yr).
+    pub tenant_savings_eur: f64,
+}
+
+/// A target and what the plan achieves.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetResult {
+    /// `heat_demand_path` (or `ep2_path`), `label_a_share`, `gas_free_dwellings`, `efg_phase_out`,
+    /// `budget`, `capacity`.
+    pub name: String,
+    /// The year it applies to.
+    pub year: u16,
+    /// The target value (kWh/m², share, dwellings or euros).
+    pub target: f64,
+    /// The plan's value.
+    pub achieved: f64,
+    /// Met (within rounding).
+    pub met: bool,
+    /// By how much it is missed (0 when met), in the target's unit.
+    pub shortfall: f64,
+    /// Unit of target, achieved and shortfall.
+    pub unit: &'static str,
+}
+
+/// Everything the plan does.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    /// Per dwelling, in stock order.
+    pub dwellings: Vec<DwellingOutcome>,
+    /// Per unit.
+    pub units: Vec<UnitOutcome>,
+    /// Baseline row, then one row per planning year.
+    pub trajectory: Vec<TrajectoryRow>,
+    /// Targets.
+    pub targets: Vec<TargetResult>,
+    /// Total investment (euros of the years of works).
+    pub total_investment_eur: f64,
+    /// Discounted investment: the objective.
+    pub objective_eur: f64,
+}
+
+impl Evaluation {
+    /// Every target met.
+    pub fn all_targets_met(&self) -> bool {
+        self.targets.iter().all(|t| t.met)
+    }
+}
+
+/// A plan the evaluator cannot carry out.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EvaluateError {
+    /// The plan has a different number of units than the stock.
+    #[error("the plan has {plan} units but the stock has {stock}")]
+    UnitCount {
+        /// Units in the plan.
+        plan: usize,
+        /// Units in the stock.
+        stock: usize,
+    },
+    /// A choice outside the catalogue or the horizon.
+    #[error("unit `{unit}`: package index {package} in year {year} is not in the catalogue or the planning horizon")]
+    BadChoice {
+        /// Unit id.
+        unit: String,
+        /// Package index.
+        package: u16,
+        /// Year.
+        year: u16,
+    },
+    /// A package a rule forbids for one of the unit's dwellings.
+    #[error(
+        "unit `{unit}`: package `{package}` cannot be applied to dwelling `{dwelling}`: {reason}"
+    )]
+    NotApplicable {
+        /// Unit id.
+        unit: String,
+        /// Package id.
+        package: String,
+        /// Dwelling id.
+        dwelling: String,
+        /// The rule.
+        reason: &'static str,
+    },
+}
+
+/// Evaluates `plan` for `stock` under `scenario`.
+pub fn evaluate(
+    stock: &Stock,
+    units: &DecisionUnits,
+    baseline: &Baseline,
+    catalogue: &Catalogue,
+    scenario: &Scenario,
+    plan: &Plan,
+) -> Result<Evaluation, EvaluateError> {
+    if plan.choices.len() != units.len() {
+        return Err(EvaluateError::UnitCount {
+            plan: plan.choices.len(),
+            stock: units.len(),
+        });
+    }
+    let model = DwellingModel {
+        params: &scenario.model,
+        energy: &scenario.energy,
+    };
+    let n_years = scenario.n_years();
+    let mut dwellings: Vec<DwellingOutcome> = stock
+        .dwellings
+        .iter()
+        .enumerate()
+        .map(|(i, _)| DwellingOutcome {
+            unit: units.unit_of_dwelling[i],
+            choice: None,
+            cost_eur: 0.0,
+            discounted_cost_eur: 0.0,
+            before: baseline.before[i],
+            after: baseline.before[i],
+        })
+        .collect();
+    let mut unit_outcomes = Vec::with_capacity(units.len());
+    for (u, choice) in plan.choices.iter().enumerate() {
+        let members = units.members(u);
+        let mut outcome = UnitOutcome {
+            choice: *choice,
+            dwellings: members.len() as u32,
+            cost_eur: 0.0,
+            discounted_cost_eur: 0.0,
+            heat_demand_reduction_kwh: 0.0,
+        };
+        if let Some(choice) = choice {
+            let unit = &units.units[u];
+            let package = catalogue
+                .packages
+                .get(choice.package as usize)
+                .filter(|_| (scenario.first_year..=scenario.last_year).contains(&choice.year))
+                .ok_or_else(|| EvaluateError::BadChoice {
+                    unit: unit.id.clone(),
+                    package: choice.package,
+                    year: choice.year,
+                })?;
+            let escalation = scenario.escalation_factor(catalogue.price_base_year, choice.year);
+            let discount = scenario.discount_factor(choice.year);
+            let moment = if unit.envelope_natural_year == Some(choice.year) {
+                Moment::Natural
+            } else {
+                Moment::Standalone
+            };
+            for &i in members {
+                let i = i as usize;
+                let d = &stock.dwellings[i];
+                let not_applicable = |reason| EvaluateError::NotApplicable {
+                    unit: unit.id.clone(),
+                    package: package.id().to_string(),
+                    dwelling: d.id.clone(),
+                    reason,
+                };
+                let app = catalogue
+                    .apply(package, d, unit.price, &scenario.model)
+                    .map_err(|_| not_applicable("no district-heating network is available"))?;
+                let after = model.performance(d, &baseline.basis[i], &State::after(&app));
+                if package.heating() == Some(HeatingChange::HeatPump)
+                    && app.heating != d.heating
+                    && !after.low_temp_ready
+                {
+                    return Err(not_applicable(
+                        "an all-electric heat pump needs the dwelling low-temperature ready after the package",
+                    ));
+                }
+                let end_of_life = boiler_end_of_life(
+                    d,
+                    catalogue.heating.boiler_lifetime_years,
+                    scenario.first_year,
+                ) == Some(choice.year);
+                let cost = if app.changes_anything {
+                    app.cost_eur(moment, end_of_life, &catalogue.heating) * escalation
+                } else {
+                    0.0
+                };
+                let o = &mut dwellings[i];
+                o.choice = Some(*choice);
+                o.cost_eur = cost;
+                o.discounted_cost_eur = cost * discount;
+                o.after = after;
+                outcome.cost_eur += cost;
+                outcome.discounted_cost_eur += cost * discount;
+                outcome.heat_demand_reduction_kwh +=
+                    d.floor_area_m2 * (o.before.qh_nd_kwh_m2 - after.qh_nd_kwh_m2);
+            }
+        }
+        unit_outcomes.push(outcome);
+    }
+
+    let trajectory = trajectory(stock, &dwellings, scenario, n_years);
+    let targets = targets(scenario, &trajectory);
+    let total_investment_eur = unit_outcomes.iter().map(|u| u.cost_eur).sum();
+    let objective_eur = unit_outcomes.iter().map(|u| u.discounted_cost_eur).sum();
+    Ok(Evaluation {
+        dwellings,
+        units: unit_outcomes,
+        trajectory,
+        targets,
+        total_investment_eur,
+        objective_eur,
+    })
+}
+
+/// Sums of one state of the stock, added up over dwellings.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sums {
+    weight: f64,
+    heat_demand: f64,
+    ep2: f64,
+    area: f64,
+    area_heat_demand: f64,
+    area_standaard: f64,
+    labels: [i64; 11],
+    gas_free: i64,
+    low_temp_ready: i64,
+    co2_kg: f64,
+    bill_eur: f64,
+}
+
+impl Sums {
+    fn add(&mut self, sign: f64, w: f64, area: f64, standaard: f64, p: &Performance) {
+        let s = sign as i64;
+        self.weight += sign * w;
+        self.heat_demand += sign * w * p.qh_nd_kwh_m2;
+        self.ep2 += sign * w * p.ep2_kwh_m2;
+        self.area += sign * area;
+        self.area_heat_demand += sign * area * p.qh_nd_kwh_m2;
+        self.area_standaard += sign * area * standaard;
+        self.labels[p.label.index()] += s;
+        self.gas_free += s * i64::from(p.gas_free);
+        self.low_temp_ready += s * i64::from(p.low_temp_ready);
+        self.co2_kg += sign * p.co2_kg;
+        self.bill_eur += sign * p.energy_bill_eur;
+    }
+
+    fn merge(&mut self, other: &Sums) {
+        self.weight += other.weight;
+        self.heat_demand += other.heat_demand;
+        self.ep2 += other.ep2;
+        self.area += other.area;
+        self.area_heat_demand += other.area_heat_demand;
+        self.area_standaard += other.area_standaard;
+        for (a, b) in self.labels.iter_mut().zip(other.labels) {
+            *a += b;
+        }
+        self.gas_free += other.gas_free;
+        self.low_temp_ready += other.low_temp_ready;
+        self.co2_kg += other.co2_kg;
+        self.bill_eur += other.bill_eur;
+    }
+}
+
+fn trajectory(
+    stock: &Stock,
+    dwellings: &[DwellingOutcome],
+    scenario: &Scenario,
+    n_years: usize,
+) -> Vec<TrajectoryRow> {
+    let averaging = scenario.path.averaging;
+    let mut base = Sums::default();
+    let mut delta = vec![Sums::default(); n_years];
+    let mut spend = vec![0.0; n_years];
+    let mut discounted = vec![0.0; n_years];
+    let mut treated = vec![0u64; n_years];
+    for (d, o) in stock.dwellings.iter().zip(dwellings) {
+        let w = path_weight(averaging, d);
+        let std = o.before.standaard_kwh_m2;
+        base.add(1.0, w, d.floor_area_m2, std, &o.before);
+        if let Some(choice) = o.choice {
+            let t = (choice.year - scenario.first_year) as usize;
+            delta[t].add(-1.0, w, d.floor_area_m2, std, &o.before);
+            delta[t].add(1.0, w, d.floor_area_m2, std, &o.after);
+            spend[t] += o.cost_eur;
+            discounted[t] += o.discounted_cost_eur;
+            treated[t] += 1;
+        }
+    }
+    let baseline_average = match scenario.path.metric {
+        PathMetric::HeatDemand => base.heat_demand / base.weight.max(1e-12),
+        PathMetric::Ep2 => base.ep2 / base.weight.max(1e-12),
+    };
+    let n = stock.dwellings.len() as f64;
+    let row = |year: u16,
+               is_base: bool,
+               s: &Sums,
+               bill_base: f64,
+               spend: f64,
+               disc: f64,
+               cum: f64,
+               treated: u64,
+               cum_treated: u64,
+               budget: Option<f64>| {
+        let labels: [u64; 11] = s.labels.map(|c| c.max(0) as u64);
+        TrajectoryRow {
+            year,
+            baseline: is_base,
+            avg_heat_demand_kwh_m2: s.heat_demand / s.weight.max(1e-12),
+            avg_ep2_kwh_m2: s.ep2 / s.weight.max(1e-12),
+            path_target_kwh_m2: if is_base {
+                None
+            } else {
+                scenario.path_target(year, baseline_average)
+            },
+            label_counts: labels,
+            label_a_or_better_share: EnergyLabel::ALL
+                .iter()
+                .filter(|l| l.is_a_or_better())
+                .map(|l| labels[l.index()] as f64)
+                .sum::<f64>()
+                / n,
+            efg_count: EnergyLabel::ALL
+                .iter()
+                .filter(|l| l.is_efg())
+                .map(|l| labels[l.index()])
+                .sum(),
+            gas_free_count: s.gas_free.max(0) as u64,
+            low_temp_ready_share: s.low_temp_ready as f64 / n,
+            avg_distance_to_standaard_kwh_m2: (s.area_heat_demand - s.area_standaard)
+                / s.area.max(1e-12),
+            dwellings_treated: treated,
+            cumulative_dwellings_treated: cum_treated,
+            spend_eur: spend,
+            discounted_spend_eur: disc,
+            cumulative_spend_eur: cum,
+            budget_eur: budget,
+            co2_tonnes: s.co2_kg / 1000.0,
+            tenant_savings_eur: bill_base - s.bill_eur,
+        }
+    };
+    let mut rows = Vec::with_capacity(n_years + 1);
+    rows.push(row(
+        scenario.baseline_year(),
+        true,
+        &base,
+        base.bill_eur,
+        0.0,
+        0.0,
+        0.0,
+        0,
+        0,
+        None,
+    ));
+    let mut state = base;
+    let mut cumulative = 0.0;
+    let mut cumulative_treated = 0;
+    for t in 0..n_years {
+        state.merge(&delta[t]);
+        cumulative += spend[t];
+        cumulative_treated += treated[t];
+        rows.push(row(
+            scenario.first_year + t as u16,
+            false,
+            &state,
+            base.bill_eur,
+            spend[t],
+            discounted[t],
+            cumulative,
+            treated[t],
+            cumulative_treated,
+            scenario.budget_eur[t],
+        ));
+    }
+    rows
+}
+
+fn targets(scenario: &Scenario, trajectory: &[TrajectoryRow]) -> Vec<TargetResult> {
+    let mut out = Vec::new();
+    let row_of = |year: u16| trajectory.iter().find(|r| !r.baseline && r.year == year);
+    let path_name = match scenario.path.metric {
+        PathMetric::HeatDemand => "heat_demand_path",
+        PathMetric::Ep2 => "ep2_path",
+    };
+    for r in trajectory.iter().filter(|r| !r.baseline) {
+        if let Some(target) = r.path_target_kwh_m2 {
+            let achieved = match scenario.path.metric {
+                PathMetric::HeatDemand => r.avg_heat_demand_kwh_m2,
+                PathMetric::Ep2 => r.avg_ep2_kwh_m2,
+            };
+            let shortfall = (achieved - target).max(0.0);
+            out.push(TargetResult {
+                name: path_name.into(),
+                year: r.year,
+                target,
+                achieved,
+                met: shortfall <= 1e-6 * target.abs().max(1.0),
+                shortfall,
+                unit: "kWh/m2",
+            });
+        }
+    }
+    let clamp = |year: u16| year.clamp(scenario.first_year, scenario.last_year);
+    let n: u64 = trajectory[0].label_counts.iter().sum();
+    if let Some(share) = scenario.targets.label_a_share {
+        let year = scenario.targets.label_a_year;
+        if year <= scenario.last_year {
+            if let Some(r) = row_of(clamp(year)) {
+                let required = (share * n as f64).ceil() / n.max(1) as f64;
+                let shortfall = (required - r.label_a_or_better_share).max(0.0);
+                out.push(TargetResult {
+                    name: "label_a_share".into(),
+                    year: r.year,
+                    target: share,
+                    achieved: r.label_a_or_better_share,
+                    met: shortfall <= 1e-12,
+                    shortfall,
+                    unit: "share",
+                });
+            }
+        }
+    }
+    if let Some(required) = scenario.gas_free_required(n as usize) {
+        let year = scenario.targets.gas_free_year;
+        if year <= scenario.last_year {
+            if let Some(r) = row_of(clamp(year)) {
+                let achieved = r.gas_free_count as f64;
+                let shortfall = (required - achieved).max(0.0);
+                out.push(TargetResult {
+                    name: "gas_free_dwellings".into(),
+                    year: r.year,
+                    target: required,
+                    achieved,
+                    met: shortfall == 0.0,
+                    shortfall,
+                    unit: "dwellings",
+                });
+            }
+        }
+    }
+    if let Some(year) = scenario.targets.efg_phase_out_year {
+        if year <= scenario.last_year {
+            if let Some(r) = row_of(clamp(year)) {
+                out.push(TargetResult {
+                    name: "efg_phase_out".into(),
+                    year: r.year,
+                    target: 0.0,
+                    achieved: r.efg_count as f64,
+                    met: r.efg_count == 0,
+                    shortfall: r.efg_count as f64,
+                    unit: "dwellings",
+                });
+            }
+        }
+    }
+    for (t, r) in trajectory.iter().filter(|r| !r.baseline).enumerate() {
+        if let Some(budget) = r.budget_eur {
+            let shortfall = (r.spend_eur - budget).max(0.0);
+            out.push(TargetResult {
+                name: "budget".into(),
+                year: r.year,
+                target: budget,
+                achieved: r.spend_eur,
+                met: shortfall <= 1e-6 * budget.max(1.0),
+                shortfall,
+                unit: "eur",
+            });
+        }
+        if let Some(capacity) = scenario.capacity_dwellings[t] {
+            let achieved = r.dwellings_treated as f64;
+            let shortfall = (achieved - capacity).max(0.0);
+            out.push(TargetResult {
+                name: "capacity".into(),
+                year: r.year,
+                target: capacity,
+                achieved,
+                met: shortfall <= 1e-9,
+                shortfall,
+                unit: "dwellings",
+            });
+        }
+    }
+    out
+}
+
+/// The floor-area-weighted average of the path metric today, used to turn a relative path into
+/// kWh/m² (exposed for reports that show the path without a plan).
+pub fn baseline_path_average(
+    stock: &Stock,
+    baseline: &Baseline,
+    averaging: Averaging,
+    metric: PathMetric,
+) -> f64 {
+    let (mut w, mut s) = (0.0, 0.0);
+    for (d, p) in stock.dwellings.iter().zip(&baseline.before) {
+        let weight = path_weight(averaging, d);
+        w += weight;
+        s += weight * path_metric(metric, p);
+    }
+    if w > 0.0 {
+        s / w
+    } else {
+        0.0
+    }
+}

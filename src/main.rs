@@ -1,0 +1,262 @@
+//! The `heatpath` command line: parse, call the library, print.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use heatpath::catalogue::Catalogue;
+use heatpath::generate::{generate, GenerateOptions};
+use heatpath::optimise::Silent;
+use heatpath::options::Baseline;
+use heatpath::output::write_file_atomic;
+use heatpath::performance::DwellingModel;
+use heatpath::pipeline::{self, SolverKind};
+use heatpath::report;
+use heatpath::scenario::Scenario;
+use heatpath::stock::{read_stock, write_stock_csv, ColumnMapping, ReadOptions, StockFormat};
+
+/// Heat-demand reduction planning for Dutch housing corporations.
+#[derive(Parser)]
+#[command(name = "heatpath", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Print nothing but errors.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Plan measures per unit and year for a scenario, and write the outputs.
+    Plan {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// Output folder (replaced as a whole when the run succeeds).
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Solver.
+        #[arg(long, value_enum, default_value_t = SolverArg::Greedy)]
+        solver: SolverArg,
+    },
+    /// Report the current state of a stock.
+    Assess {
+        /// Stock table (CSV).
+        stock: PathBuf,
+        /// Scenario whose model parameters to use (defaults otherwise).
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        /// Column-mapping file for the stock table.
+        #[arg(long)]
+        column_mapping: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Write a reproducible synthetic stock.
+    Generate {
+        /// Number of dwellings.
+        #[arg(long)]
+        dwellings: usize,
+        /// Number of corporations.
+        #[arg(long, default_value_t = 1)]
+        corporations: usize,
+        /// Number of regions (default: one per seven corporations, at most 40).
+        #[arg(long)]
+        regions: Option<usize>,
+        /// Random seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output file (CSV).
+        #[arg(long)]
+        out: PathBuf,
+        /// File format.
+        #[arg(long, value_enum, default_value_t = StockFormatArg::Canonical)]
+        format: StockFormatArg,
+    },
+    /// Print the built-in measure catalogue as TOML, to copy and edit.
+    Catalogue {
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SolverArg {
+    /// Greedy: cheapest steps per kWh, year by year.
+    Greedy,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Aligned text.
+    Text,
+    /// JSON, for scripts.
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StockFormatArg {
+    /// `,`-separated, decimal points, English names.
+    Canonical,
+    /// `;`-separated, decimal commas, Dutch names (as a Dutch Excel export).
+    Dutch,
+}
+
+/// Exit codes: 0 success, 1 failure of the machine or the program, 2 bad input or usage.
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            let input = err.chain().any(|cause| {
+                cause
+                    .downcast_ref::<pipeline::Error>()
+                    .is_some_and(pipeline::Error::is_input_error)
+                    || cause
+                        .downcast_ref::<heatpath::stock::StockError>()
+                        .is_some()
+                    || cause
+                        .downcast_ref::<heatpath::scenario::ScenarioError>()
+                        .is_some()
+                    || cause
+                        .downcast_ref::<heatpath::catalogue::CatalogueError>()
+                        .is_some()
+                    || cause
+                        .downcast_ref::<heatpath::generate::GenerateError>()
+                        .is_some()
+            });
+            ExitCode::from(if input { 2 } else { 1 })
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Plan {
+            scenario,
+            out,
+            solver,
+        } => plan(&scenario, &out, solver, cli.quiet),
+        Command::Assess {
+            stock,
+            scenario,
+            column_mapping,
+            format,
+        } => assess(
+            &stock,
+            scenario.as_deref(),
+            column_mapping.as_deref(),
+            format,
+            cli.quiet,
+        ),
+        Command::Generate {
+            dwellings,
+            corporations,
+            regions,
+            seed,
+            out,
+            format,
+        } => {
+            let options = GenerateOptions {
+                dwellings,
+                corporations,
+                regions,
+                seed,
+            };
+            let scenario_defaults = Scenario::from_toml("stock = \"\"", Path::new("defaults"))?;
+            let stock = generate(
+                &options,
+                &scenario_defaults.model,
+                &scenario_defaults.energy,
+            )?;
+            let format = match format {
+                StockFormatArg::Canonical => StockFormat::CANONICAL,
+                StockFormatArg::Dutch => StockFormat::DUTCH,
+            };
+            write_file_atomic(&out, |w| write_stock_csv(w, &stock, format))
+                .with_context(|| format!("{}: cannot write", out.display()))?;
+            if !cli.quiet {
+                println!(
+                    "wrote {} dwellings in {} complexes of {} corporations to {}",
+                    stock.len(),
+                    stock.complexes.len(),
+                    stock.corporations.len(),
+                    out.display()
+                );
+            }
+            Ok(())
+        }
+        Command::Catalogue { out } => {
+            let text = toml::to_string(&Catalogue::default().to_file())?;
+            let text = format!("# heatpath built-in measure catalogue (price level {}): costs from PBL/TNO Hestia, see data/reference/.\n\n{text}", Catalogue::default().price_base_year);
+            match out {
+                Some(path) => {
+                    write_file_atomic(&path, |w| std::io::Write::write_all(w, text.as_bytes()))
+                        .with_context(|| format!("{}: cannot write", path.display()))?
+                }
+                None => print!("{text}"),
+            }
+            Ok(())
+        }
+    }
+}
+
+fn plan(scenario: &Path, out: &Path, solver: SolverArg, quiet: bool) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let prepared = pipeline::prepare(scenario, None)?;
+    let kind = match solver {
+        SolverArg::Greedy => SolverKind::Greedy,
+    };
+    let mut run = pipeline::solve(prepared, kind, &mut Silent)?;
+    report::write_outputs(&mut run, out, started)?;
+    if !quiet {
+        print!(
+            "{}",
+            report::text::plan(&report::summary(&run), &out.display().to_string())
+        );
+    }
+    Ok(())
+}
+
+fn assess(
+    stock_path: &Path,
+    scenario: Option<&Path>,
+    column_mapping: Option<&Path>,
+    format: Format,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    let scenario = match scenario {
+        Some(path) => Scenario::from_file(path)?,
+        None => Scenario::from_toml("stock = \"\"", Path::new("defaults"))?,
+    };
+    let mapping = match column_mapping {
+        Some(path) => ColumnMapping::from_file(path)?,
+        None => ColumnMapping::builtin(),
+    };
+    let (stock, _) = read_stock(
+        stock_path,
+        &ReadOptions {
+            mapping,
+            ..ReadOptions::default()
+        },
+    )?;
+    let model = DwellingModel {
+        params: &scenario.model,
+        energy: &scenario.energy,
+    };
+    let baseline = Baseline::new(&stock, &model);
+    let assessment = heatpath::assess::assess(&stock, &baseline);
+    if !quiet || format == Format::Json {
+        match format {
+            Format::Text => print!("{}", report::text::assessment(&assessment)),
+            Format::Json => println!("{}", serde_json::to_string_pretty(&assessment)?),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,762 @@
+//! The dwelling model: a seasonal heat balance for the net heat demand Q_H,nd, the
+//! isolatiestandaard from Als/Ag, EP2 from the heating system, tap water, auxiliaries and PV, the
+//! energy label, gas-free status and low-temperature readiness.
+//!
+//! The method is a one-season quasi-steady balance in the spirit of NTA 8800 / EN ISO 13790:
+//!
+//! ```text
+//! Q_loss = (H_T + H_V) · HDH_eff            H_T = Σ A·U·b,  H_V = ρc · (ventilation + infiltration)
+//! Q_gain = internal + solar
+//! Q_H,nd = max(0, Q_loss − η(γ) · Q_gain) / Ag,   γ = Q_gain / Q_loss,  η = (1 − γ^a) / (1 − γ^(a+1))
+//! ```
+//!
+//! `HDH_eff = HDH / (1 + c · H/Ag)` lowers the effective degree-hours of poorly insulated dwellings,
+//! standing in for NTA 8800's intermittent-heating correction. Its coefficient and the other global
+//! parameters are calibrated to RVO's reference dwellings (see [`ModelParams`]); the `calibrate`
+//! command refits them to a stock's registered values.
+
+use serde::{Deserialize, Serialize};
+
+use crate::label::EnergyLabel;
+use crate::typology::{glazing_g_value, DwellingType, Envelope, Geometry, Heating, Ventilation};
+
+/// Heat capacity of air, Wh/(m³K) × 3.6 (m³/h per dm³/s): a flow of 1 dm³/s carries 1.224 W/K.
+const AIR_W_PER_K_PER_DM3_S: f64 = 1.224;
+/// Surface resistances (m²K/W): inside for roofs (heat flow up), walls, floors (down); outside
+/// for roofs and walls; the crawlspace side of a floor as inside air.
+const R_SI_ROOF: f64 = 0.10;
+const R_SI_WALL: f64 = 0.13;
+const R_SI_FLOOR: f64 = 0.17;
+const R_SE_OUTSIDE: f64 = 0.04;
+const R_SE_CRAWLSPACE: f64 = 0.17;
+
+/// Global model parameters, with defaults and validation. Values marked *calibrated* were fitted
+/// so that the default typology reproduces RVO's six reference dwellings; the rest are assumptions
+/// or published figures as each field says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelParams {
+    /// Heating-season degree-hours at 20 °C inside (kKh). *Calibrated.*
+    pub heating_degree_hours_kkh: f64,
+    /// Intermittency coefficient c in HDH_eff = HDH / (1 + c·H/Ag), m²K/W. *Calibrated.*
+    pub intermittency_m2k_per_w: f64,
+    /// Length of the heating season for internal gains (hours). Assumption (October–April).
+    pub heating_season_hours: f64,
+    /// Internal heat gains (W per m² of usable area). *Calibrated.*
+    pub internal_gains_w_m2: f64,
+    /// Heating-season solar irradiation on vertical glazing, averaged over orientations
+    /// (kWh/m²). *Calibrated.*
+    pub solar_irradiation_kwh_m2: f64,
+    /// Frame, shading and dirt factor on solar gains. *Calibrated.*
+    pub solar_shading_factor: f64,
+    /// Effective ventilation flow for natural and exhaust ventilation (dm³/s per m²). *Calibrated.*
+    pub ventilation_dm3_s_m2: f64,
+    /// Heat-recovery efficiency of balanced ventilation. Assumption (typical WTW unit).
+    pub heat_recovery_efficiency: f64,
+    /// Infiltration flow per unit of qv10 (dimensionless). *Calibrated.*
+    pub infiltration_factor: f64,
+    /// Gain-utilisation exponent a (EN ISO 13790: 1 + τ/15 h; 4 for a heavy Dutch dwelling).
+    pub gain_utilisation_exponent: f64,
+    /// Temperature factor b of floors over the ground or a crawlspace (isolatiestandaard: 0.7).
+    pub floor_b_factor: f64,
+    /// HR boiler efficiency on space heating, net heat need per lower-heating-value input
+    /// (Hestia, `reference/heat_pump_performance_hestia.csv`).
+    pub boiler_space_efficiency: f64,
+    /// HR combi boiler efficiency on tap water (Hestia).
+    pub boiler_tap_water_efficiency: f64,
+    /// Gross over net calorific value of Dutch natural gas: NTA 8800 counts gas on the gross
+    /// (upper) value while Hestia's efficiencies are on the net value (35.17 / 31.65 MJ/m³).
+    pub gas_gross_over_net: f64,
+    /// Emission and distribution efficiency of a hydronic heating system (radiators, pipes):
+    /// NTA 8800 charges these losses before the generator. Assumption, calibrated so that the
+    /// synthetic sector stock reproduces the published label distribution and average EP2.
+    pub distribution_efficiency: f64,
+    /// Share of the space-heating need a hybrid heat pump covers. Assumption.
+    pub hybrid_share_of_space_heat: f64,
+    /// SPF of a hybrid heat pump on space heating (Hestia).
+    pub hybrid_spf: f64,
+    /// SPF of an air/water heat pump on tap water (Hestia).
+    pub heat_pump_tap_water_spf: f64,
+    /// Efficiency of direct electric tap-water heating. Assumption.
+    pub electric_tap_water_efficiency: f64,
+    /// Tap-water need per dwelling: fixed part (kWh/yr). Assumption (NTA 8800 order of size).
+    pub tap_water_base_kwh: f64,
+    /// Tap-water need per m² of usable area (kWh/m² yr). Assumption.
+    pub tap_water_kwh_m2: f64,
+    /// Circulation pump and boiler or heat-pump controls of a hydronic system (kWh/yr). Assumption.
+    pub pump_kwh: f64,
+    /// Fan energy of mechanical exhaust ventilation (kWh/yr). Assumption.
+    pub exhaust_fan_kwh: f64,
+    /// Fan energy of balanced ventilation (kWh/yr). Assumption.
+    pub balanced_fan_kwh: f64,
+    /// PV yield (kWh per kWp per year). Assumption (Dutch average).
+    pub pv_yield_kwh_per_kwp: f64,
+    /// Primary fossil energy factor of natural gas (NTA 8800).
+    pub primary_factor_gas: f64,
+    /// Primary fossil energy factor of electricity (NTA 8800:2022: 1.45).
+    pub primary_factor_electricity: f64,
+    /// Primary fossil energy factor of district heat. Assumption: a typical declared value of
+    /// Dutch heat networks (NTA 8800 takes each network's own declaration).
+    pub primary_factor_district_heat: f64,
+    /// A dwelling is low-temperature ready when Q_H,nd ≤ isolatiestandaard + this margin
+    /// (kWh/m²); the all-electric heat pump needs it.
+    pub low_temp_margin_kwh_m2: f64,
+    /// Shell label A for the heat-pump SPF table when Q_H,nd ≤ standaard + this (kWh/m²), B when
+    /// ≤ standaard + `shell_label_b_margin_kwh_m2`, else C or worse. Assumption.
+    pub shell_label_a_margin_kwh_m2: f64,
+    /// See `shell_label_a_margin_kwh_m2`.
+    pub shell_label_b_margin_kwh_m2: f64,
+}
+
+impl Default for ModelParams {
+    fn default() -> Self {
+        ModelParams {
+            heating_degree_hours_kkh: 82.0,
+            intermittency_m2k_per_w: 0.10,
+            heating_season_hours: 5800.0,
+            internal_gains_w_m2: 3.1,
+            solar_irradiation_kwh_m2: 245.0,
+            solar_shading_factor: 0.67,
+            ventilation_dm3_s_m2: 0.385,
+            heat_recovery_efficiency: 0.80,
+            infiltration_factor: 0.07,
+            gain_utilisation_exponent: 4.0,
+            floor_b_factor: 0.7,
+            boiler_space_efficiency: 1.04,
+            boiler_tap_water_efficiency: 0.76,
+            gas_gross_over_net: 35.17 / 31.65,
+            distribution_efficiency: 0.82,
+            hybrid_share_of_space_heat: 0.6,
+            hybrid_spf: 4.25,
+            heat_pump_tap_water_spf: 1.75,
+            electric_tap_water_efficiency: 0.95,
+            tap_water_base_kwh: 2000.0,
+            tap_water_kwh_m2: 13.0,
+            pump_kwh: 150.0,
+            exhaust_fan_kwh: 250.0,
+            balanced_fan_kwh: 450.0,
+            pv_yield_kwh_per_kwp: 875.0,
+            primary_factor_gas: 1.0,
+            primary_factor_electricity: 1.45,
+            primary_factor_district_heat: 0.8,
+            low_temp_margin_kwh_m2: 0.0,
+            shell_label_a_margin_kwh_m2: 0.0,
+            shell_label_b_margin_kwh_m2: 30.0,
+        }
+    }
+}
+
+/// A model parameter outside its physical range.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("model parameter `{name}` = {value} is out of range: expected {expected}")]
+pub struct ParamError {
+    /// Field name as in the scenario's `[model]` table.
+    pub name: &'static str,
+    /// The value given.
+    pub value: f64,
+    /// The accepted range.
+    pub expected: &'static str,
+}
+
+impl ModelParams {
+    /// Checks every parameter against its physical range, so that a typo in a scenario file is
+    /// reported before any dwelling is modelled.
+    pub fn validate(&self) -> Result<(), ParamError> {
+        let checks: [(&'static str, f64, f64, f64, &'static str); 20] = [
+            (
+                "heating_degree_hours_kkh",
+                self.heating_degree_hours_kkh,
+                1.0,
+                300.0,
+                "1 to 300",
+            ),
+            (
+                "intermittency_m2k_per_w",
+                self.intermittency_m2k_per_w,
+                0.0,
+                5.0,
+                "0 to 5",
+            ),
+            (
+                "heating_season_hours",
+                self.heating_season_hours,
+                1.0,
+                8760.0,
+                "1 to 8760",
+            ),
+            (
+                "internal_gains_w_m2",
+                self.internal_gains_w_m2,
+                0.0,
+                50.0,
+                "0 to 50",
+            ),
+            (
+                "solar_irradiation_kwh_m2",
+                self.solar_irradiation_kwh_m2,
+                0.0,
+                2000.0,
+                "0 to 2000",
+            ),
+            (
+                "solar_shading_factor",
+                self.solar_shading_factor,
+                0.0,
+                1.0,
+                "0 to 1",
+            ),
+            (
+                "ventilation_dm3_s_m2",
+                self.ventilation_dm3_s_m2,
+                0.0,
+                10.0,
+                "0 to 10",
+            ),
+            (
+                "heat_recovery_efficiency",
+                self.heat_recovery_efficiency,
+                0.0,
+                1.0,
+                "0 to 1",
+            ),
+            (
+                "infiltration_factor",
+                self.infiltration_factor,
+                0.0,
+                2.0,
+                "0 to 2",
+            ),
+            (
+                "gain_utilisation_exponent",
+                self.gain_utilisation_exponent,
+                0.5,
+                50.0,
+                "0.5 to 50",
+            ),
+            ("floor_b_factor", self.floor_b_factor, 0.0, 1.0, "0 to 1"),
+            (
+                "boiler_space_efficiency",
+                self.boiler_space_efficiency,
+                0.3,
+                1.2,
+                "0.3 to 1.2",
+            ),
+            (
+                "boiler_tap_water_efficiency",
+                self.boiler_tap_water_efficiency,
+                0.2,
+                1.2,
+                "0.2 to 1.2",
+            ),
+            (
+                "gas_gross_over_net",
+                self.gas_gross_over_net,
+                1.0,
+                1.2,
+                "1 to 1.2",
+            ),
+            (
+                "distribution_efficiency",
+                self.distribution_efficiency,
+                0.3,
+                1.0,
+                "0.3 to 1",
+            ),
+            (
+                "hybrid_share_of_space_heat",
+                self.hybrid_share_of_space_heat,
+                0.0,
+                1.0,
+                "0 to 1",
+            ),
+            ("hybrid_spf", self.hybrid_spf, 1.0, 10.0, "1 to 10"),
+            (
+                "heat_pump_tap_water_spf",
+                self.heat_pump_tap_water_spf,
+                0.5,
+                10.0,
+                "0.5 to 10",
+            ),
+            (
+                "primary_factor_electricity",
+                self.primary_factor_electricity,
+                0.0,
+                5.0,
+                "0 to 5",
+            ),
+            (
+                "primary_factor_district_heat",
+                self.primary_factor_district_heat,
+                0.0,
+                5.0,
+                "0 to 5",
+            ),
+        ];
+        for (name, value, low, high, expected) in checks {
+            if !(value.is_finite() && value >= low && value <= high) {
+                return Err(ParamError {
+                    name,
+                    value,
+                    expected,
+                });
+            }
+        }
+        let non_negative = [
+            (
+                "electric_tap_water_efficiency",
+                self.electric_tap_water_efficiency,
+            ),
+            ("tap_water_base_kwh", self.tap_water_base_kwh),
+            ("tap_water_kwh_m2", self.tap_water_kwh_m2),
+            ("pump_kwh", self.pump_kwh),
+            ("exhaust_fan_kwh", self.exhaust_fan_kwh),
+            ("balanced_fan_kwh", self.balanced_fan_kwh),
+            ("pv_yield_kwh_per_kwp", self.pv_yield_kwh_per_kwp),
+            ("primary_factor_gas", self.primary_factor_gas),
+            ("low_temp_margin_kwh_m2", self.low_temp_margin_kwh_m2),
+            (
+                "shell_label_a_margin_kwh_m2",
+                self.shell_label_a_margin_kwh_m2,
+            ),
+            (
+                "shell_label_b_margin_kwh_m2",
+                self.shell_label_b_margin_kwh_m2,
+            ),
+        ];
+        for (name, value) in non_negative {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(ParamError {
+                    name,
+                    value,
+                    expected: "a finite number ≥ 0",
+                });
+            }
+        }
+        if self.electric_tap_water_efficiency <= 0.0 {
+            return Err(ParamError {
+                name: "electric_tap_water_efficiency",
+                value: self.electric_tap_water_efficiency,
+                expected: "a number > 0",
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Everything the heat balance needs about one dwelling in one state (before or after measures).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ThermalState {
+    /// Usable floor area Ag (m²).
+    pub floor_area_m2: f64,
+    /// Element areas.
+    pub geometry: Geometry,
+    /// Element qualities.
+    pub envelope: Envelope,
+    /// Ventilation system.
+    pub ventilation: Ventilation,
+}
+
+/// Heat transfer coefficients of a state (W/K).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HeatLoss {
+    /// Transmission H_T.
+    pub transmission_w_k: f64,
+    /// Ventilation and infiltration H_V.
+    pub ventilation_w_k: f64,
+}
+
+fn u_opaque(r_si: f64, rc: f64, r_se: f64) -> f64 {
+    1.0 / (r_si + rc.max(0.0) + r_se)
+}
+
+/// H_T and H_V of a state.
+pub fn heat_loss(params: &ModelParams, state: &ThermalState) -> HeatLoss {
+    let g = &state.geometry;
+    let e = &state.envelope;
+    let transmission_w_k = g.roof_m2 * u_opaque(R_SI_ROOF, e.roof_rc, R_SE_OUTSIDE)
+        + g.facade_opaque_m2() * u_opaque(R_SI_WALL, e.facade_rc, R_SE_OUTSIDE)
+        + g.window_m2 * e.window_u
+        + g.door_m2 * e.door_u
+        + params.floor_b_factor
+            * g.ground_floor_m2
+            * u_opaque(R_SI_FLOOR, e.floor_rc, R_SE_CRAWLSPACE);
+    let ventilation_share = match state.ventilation {
+        Ventilation::Natural | Ventilation::MechanicalExhaust => 1.0,
+        Ventilation::BalancedHeatRecovery => 1.0 - params.heat_recovery_efficiency,
+    };
+    let flow_dm3_s = state.floor_area_m2
+        * (params.ventilation_dm3_s_m2 * ventilation_share
+            + params.infiltration_factor * e.qv10_dm3_s_m2);
+    HeatLoss {
+        transmission_w_k,
+        ventilation_w_k: AIR_W_PER_K_PER_DM3_S * flow_dm3_s,
+    }
+}
+
+/// Net heat demand for space heating Q_H,nd (kWh per m² of usable area per year), uncalibrated.
+pub fn heat_demand_kwh_m2(params: &ModelParams, state: &ThermalState) -> f64 {
+    let area = state.floor_area_m2;
+    if area <= 0.0 {
+        return 0.0;
+    }
+    let loss = heat_loss(params, state);
+    let h_total = loss.transmission_w_k + loss.ventilation_w_k;
+    let effective_kkh =
+        params.heating_degree_hours_kkh / (1.0 + params.intermittency_m2k_per_w * h_total / area);
+    let q_loss_kwh = h_total * effective_kkh;
+    let q_internal_kwh = params.internal_gains_w_m2 * area * params.heating_season_hours / 1000.0;
+    let q_solar_kwh = state.geometry.window_m2
+        * glazing_g_value(state.envelope.window_u)
+        * params.solar_shading_factor
+        * params.solar_irradiation_kwh_m2;
+    let q_gain_kwh = q_internal_kwh + q_solar_kwh;
+    if q_loss_kwh <= 0.0 {
+        return 0.0;
+    }
+    let gamma = q_gain_kwh / q_loss_kwh;
+    let a = params.gain_utilisation_exponent;
+    let utilisation = if (gamma - 1.0).abs() < 1e-9 {
+        a / (a + 1.0)
+    } else {
+        (1.0 - gamma.powf(a)) / (1.0 - gamma.powf(a + 1.0))
+    };
+    ((q_loss_kwh - utilisation * q_gain_kwh) / area).max(0.0)
+}
+
+/// Als/Ag: heat-loss area over usable area, weighting outside air 1.0, ground or crawlspace
+/// `floor_b_factor` (0.7), adjacent heated space 0 (not counted).
+pub fn als_over_ag(params: &ModelParams, floor_area_m2: f64, geometry: &Geometry) -> f64 {
+    if floor_area_m2 <= 0.0 {
+        return 0.0;
+    }
+    (geometry.roof_m2 + geometry.facade_gross_m2 + params.floor_b_factor * geometry.ground_floor_m2)
+        / floor_area_m2
+}
+
+/// The isolatiestandaard (NTA 8800 §5.3.2, `reference/isolatiestandaard.csv`): the maximum
+/// Q_H,nd (kWh/m²) of a well-insulated dwelling of this category, period and Als/Ag. Kept
+/// unrounded (RVO prints one decimal); round for display.
+pub fn isolatiestandaard_kwh_m2(
+    dwelling_type: DwellingType,
+    build_year: u16,
+    als_over_ag: f64,
+) -> f64 {
+    let (b, s) = match (dwelling_type.is_ground_level(), build_year <= 1945) {
+        (true, true) => (60.0, 105.0),
+        (true, false) => (43.0, 40.0),
+        (false, true) => (95.0, 70.0),
+        (false, false) => (45.0, 45.0),
+    };
+    if als_over_ag < 1.0 {
+        b
+    } else {
+        b + s * (als_over_ag - 1.0)
+    }
+}
+
+/// Hestia's shell label classes for the heat-pump SPF table (`reference/heat_pump_performance_hestia.csv`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShellClass {
+    /// Shell label A.
+    A,
+    /// Shell label B.
+    B,
+    /// Shell label C or worse.
+    Other,
+}
+
+/// Seasonal performance factor of an all-electric air/water heat pump on space heating by shell
+/// class (Hestia).
+pub fn air_water_heat_pump_spf(shell: ShellClass) -> f64 {
+    match shell {
+        ShellClass::A => 4.66,
+        ShellClass::B => 3.81,
+        ShellClass::Other => 3.39,
+    }
+}
+
+/// Delivered energy of one dwelling per year by carrier, and its EP2.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct EnergyUse {
+    /// Natural gas, gross calorific value (kWh/yr).
+    pub gas_kwh: f64,
+    /// Electricity drawn for heating, tap water and auxiliaries (kWh/yr), before PV.
+    pub electricity_kwh: f64,
+    /// PV generation (kWh/yr).
+    pub pv_kwh: f64,
+    /// District heat delivered (kWh/yr).
+    pub heat_kwh: f64,
+    /// Primary fossil energy per m² (kWh/m² yr).
+    pub ep2_kwh_m2: f64,
+}
+
+/// What the energy calculation needs beyond the heat demand.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Systems {
+    /// Space-heating system.
+    pub heating: Heating,
+    /// Ventilation system.
+    pub ventilation: Ventilation,
+    /// Installed PV (kWp).
+    pub solar_pv_kwp: f64,
+}
+
+/// Delivered energy and EP2 of a dwelling with this (calibrated) heat demand and these systems.
+pub fn energy_use(
+    params: &ModelParams,
+    floor_area_m2: f64,
+    qh_nd_kwh_m2: f64,
+    standaard_kwh_m2: f64,
+    systems: &Systems,
+) -> EnergyUse {
+    let area = floor_area_m2.max(1e-9);
+    let distribution = if systems.heating == Heating::Electric {
+        1.0
+    } else {
+        params.distribution_efficiency
+    };
+    let space_kwh = qh_nd_kwh_m2.max(0.0) * area / distribution;
+    let tap_kwh = params.tap_water_base_kwh + params.tap_water_kwh_m2 * area;
+    let boiler_space = params.boiler_space_efficiency / params.gas_gross_over_net;
+    let boiler_tap = params.boiler_tap_water_efficiency / params.gas_gross_over_net;
+    let mut use_ = EnergyUse::default();
+    match systems.heating {
+        Heating::GasBoiler | Heating::Other => {
+            use_.gas_kwh += space_kwh / boiler_space + tap_kwh / boiler_tap;
+        }
+        Heating::HybridHeatPump => {
+            let share = params.hybrid_share_of_space_heat;
+            use_.electricity_kwh += share * space_kwh / params.hybrid_spf;
+            use_.gas_kwh += (1.0 - share) * space_kwh / boiler_space + tap_kwh / boiler_tap;
+        }
+        Heating::HeatPump => {
+            let shell = if qh_nd_kwh_m2 <= standaard_kwh_m2 + params.shell_label_a_margin_kwh_m2 {
+                ShellClass::A
+            } else if qh_nd_kwh_m2 <= standaard_kwh_m2 + params.shell_label_b_margin_kwh_m2 {
+                ShellClass::B
+            } else {
+                ShellClass::Other
+            };
+            use_.electricity_kwh += space_kwh / air_water_heat_pump_spf(shell)
+                + tap_kwh / params.heat_pump_tap_water_spf;
+        }
+        Heating::DistrictHeating => {
+            use_.heat_kwh += space_kwh + tap_kwh;
+        }
+        Heating::Electric => {
+            use_.electricity_kwh += space_kwh + tap_kwh / params.electric_tap_water_efficiency;
+        }
+    }
+    if systems.heating != Heating::Electric {
+        use_.electricity_kwh += params.pump_kwh;
+    }
+    use_.electricity_kwh += match systems.ventilation {
+        Ventilation::Natural => 0.0,
+        Ventilation::MechanicalExhaust => params.exhaust_fan_kwh,
+        Ventilation::BalancedHeatRecovery => params.balanced_fan_kwh,
+    };
+    use_.pv_kwh = systems.solar_pv_kwp.max(0.0) * params.pv_yield_kwh_per_kwp;
+    use_.ep2_kwh_m2 = (use_.gas_kwh * params.primary_factor_gas
+        + (use_.electricity_kwh - use_.pv_kwh) * params.primary_factor_electricity
+        + use_.heat_kwh * params.primary_factor_district_heat)
+        / area;
+    use_
+}
+
+/// Per-dwelling calibration to registered values: the before-state equals the registered value,
+/// and measures apply the model's relative effect.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Calibration {
+    /// Multiplies the modelled Q_H,nd.
+    pub qh_factor: f64,
+    /// Multiplies the modelled EP2 (after the Q_H,nd calibration).
+    pub ep2_factor: f64,
+}
+
+impl Calibration {
+    /// No calibration.
+    pub const NONE: Calibration = Calibration {
+        qh_factor: 1.0,
+        ep2_factor: 1.0,
+    };
+}
+
+/// Calibration factors are kept within this range: a registered value more than five times off
+/// the model says more about the record than the dwelling, and an extreme factor would turn
+/// every measure's effect into nonsense.
+const CALIBRATION_FACTOR_RANGE: (f64, f64) = (0.2, 5.0);
+
+/// Computes a dwelling's calibration from its registered values (any may be absent).
+///
+/// `model_qh` is the uncalibrated before-state heat demand; `model_ep2_at(qh)` gives the
+/// uncalibrated EP2 for a heat demand. A registered EP2 wins over a registered label; a label
+/// only moves EP2 when the model's label differs from it (to the middle of the registered class).
+pub fn calibrate_dwelling(
+    model_qh: f64,
+    model_ep2_at: impl Fn(f64) -> f64,
+    registered_qh_nd: Option<f64>,
+    registered_ep2: Option<f64>,
+    registered_label: Option<EnergyLabel>,
+) -> Calibration {
+    let clamp = |f: f64| f.clamp(CALIBRATION_FACTOR_RANGE.0, CALIBRATION_FACTOR_RANGE.1);
+    let qh_factor = match registered_qh_nd {
+        Some(reg) if model_qh > 1.0 && reg > 0.0 => clamp(reg / model_qh),
+        _ => 1.0,
+    };
+    let ep2 = model_ep2_at(model_qh * qh_factor);
+    let target_ep2 = match (registered_ep2, registered_label) {
+        (Some(reg), _) => Some(reg),
+        (None, Some(label)) if EnergyLabel::from_ep2(ep2) != label => {
+            Some(label.representative_ep2_kwh_m2())
+        }
+        _ => None,
+    };
+    let ep2_factor = match target_ep2 {
+        // A multiplicative factor cannot move an EP2 across zero; such records keep the model.
+        Some(target) if ep2 > 1.0 && target > 0.0 => clamp(target / ep2),
+        _ => 1.0,
+    };
+    Calibration {
+        qh_factor,
+        ep2_factor,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::typology::{default_envelope, default_geometry, ConstructionPeriod};
+
+    fn terraced_1970() -> ThermalState {
+        let area = 114.9;
+        ThermalState {
+            floor_area_m2: area,
+            geometry: default_geometry(DwellingType::TerracedMid, area, None),
+            envelope: default_envelope(ConstructionPeriod::From1965To1974),
+            ventilation: Ventilation::Natural,
+        }
+    }
+
+    #[test]
+    fn defaults_validate_and_broken_values_are_named() {
+        ModelParams::default().validate().unwrap();
+        let bad = ModelParams {
+            solar_shading_factor: 1.5,
+            ..ModelParams::default()
+        };
+        let err = bad.validate().unwrap_err();
+        assert_eq!(err.name, "solar_shading_factor");
+        let nan = ModelParams {
+            pump_kwh: f64::NAN,
+            ..ModelParams::default()
+        };
+        assert_eq!(nan.validate().unwrap_err().name, "pump_kwh");
+    }
+
+    #[test]
+    fn every_insulation_step_lowers_heat_demand() {
+        let p = ModelParams::default();
+        let before = terraced_1970();
+        let q0 = heat_demand_kwh_m2(&p, &before);
+        let mut s = before;
+        let mut last = q0;
+        for step in 0..5 {
+            match step {
+                0 => s.envelope.facade_rc = 1.8,
+                1 => s.envelope.roof_rc = 3.5,
+                2 => s.envelope.floor_rc = 3.5,
+                3 => s.envelope.window_u = 1.2,
+                _ => s.ventilation = Ventilation::BalancedHeatRecovery,
+            }
+            let q = heat_demand_kwh_m2(&p, &s);
+            assert!(q < last, "step {step}: {q} !< {last}");
+            last = q;
+        }
+        assert!(last > 0.0 && last < 0.3 * q0);
+    }
+
+    #[test]
+    fn heat_demand_is_per_m2_and_scale_free() {
+        let p = ModelParams::default();
+        let mut small = terraced_1970();
+        let q_small = heat_demand_kwh_m2(&p, &small);
+        small.floor_area_m2 *= 2.0;
+        small.geometry = default_geometry(DwellingType::TerracedMid, small.floor_area_m2, None);
+        let q_large = heat_demand_kwh_m2(&p, &small);
+        assert!((q_small - q_large).abs() < 1e-9);
+    }
+
+    #[test]
+    fn standaard_follows_the_reference_formula() {
+        assert_eq!(
+            isolatiestandaard_kwh_m2(DwellingType::TerracedMid, 1970, 0.9),
+            43.0
+        );
+        assert!(
+            (isolatiestandaard_kwh_m2(DwellingType::TerracedMid, 1970, 1.3625) - 57.5).abs() < 1e-9
+        );
+        assert_eq!(
+            isolatiestandaard_kwh_m2(DwellingType::ApartmentPorch, 1930, 1.5),
+            95.0 + 35.0
+        );
+        assert_eq!(
+            isolatiestandaard_kwh_m2(DwellingType::Detached, 1900, 2.0),
+            165.0
+        );
+    }
+
+    #[test]
+    fn heat_pump_is_gas_free_and_beats_the_boiler_on_ep2() {
+        let p = ModelParams::default();
+        let systems = |heating| Systems {
+            heating,
+            ventilation: Ventilation::Natural,
+            solar_pv_kwp: 0.0,
+        };
+        let boiler = energy_use(&p, 100.0, 60.0, 57.0, &systems(Heating::GasBoiler));
+        let hybrid = energy_use(&p, 100.0, 60.0, 57.0, &systems(Heating::HybridHeatPump));
+        let hp = energy_use(&p, 100.0, 60.0, 57.0, &systems(Heating::HeatPump));
+        let dh = energy_use(&p, 100.0, 60.0, 57.0, &systems(Heating::DistrictHeating));
+        assert!(hp.gas_kwh == 0.0 && dh.gas_kwh == 0.0);
+        assert!(hybrid.gas_kwh > 0.0);
+        assert!(hp.ep2_kwh_m2 < hybrid.ep2_kwh_m2 && hybrid.ep2_kwh_m2 < boiler.ep2_kwh_m2);
+        // 60 kWh/m² through the distribution at 1.04/1.111, plus tap water 2000 + 13·100 kWh at
+        // 0.76/1.111, plus the pump.
+        let expected = 60.0 / p.distribution_efficiency / (1.04 / p.gas_gross_over_net)
+            + 3300.0 / 100.0 / (0.76 / p.gas_gross_over_net)
+            + 150.0 * 1.45 / 100.0;
+        assert!((boiler.ep2_kwh_m2 - expected).abs() < 1e-9);
+    }
+
+    #[test]
+    fn pv_lowers_ep2() {
+        let p = ModelParams::default();
+        let mut systems = Systems {
+            heating: Heating::HeatPump,
+            ventilation: Ventilation::BalancedHeatRecovery,
+            solar_pv_kwp: 0.0,
+        };
+        let without = energy_use(&p, 80.0, 30.0, 45.0, &systems);
+        systems.solar_pv_kwp = 4.0;
+        let with = energy_use(&p, 80.0, 30.0, 45.0, &systems);
+        let drop = 4.0 * 875.0 * 1.45 / 80.0;
+        assert!((without.ep2_kwh_m2 - with.ep2_kwh_m2 - drop).abs() < 1e-9);
+    }
+
+    #[test]
+    fn calibration_reproduces_registered_values() {
+        let ep2_at = |qh: f64| 30.0 + qh;
+        let c = calibrate_dwelling(100.0, ep2_at, Some(120.0), Some(200.0), None);
+        assert!((100.0 * c.qh_factor - 120.0).abs() < 1e-9);
+        assert!((ep2_at(120.0) * c.ep2_factor - 200.0).abs() < 1e-9);
+        // Only a label: moved into the label's class when the model disagrees.
+        let c = calibrate_dwelling(100.0, ep2_at, None, None, Some(EnergyLabel::D));
+        assert_eq!(EnergyLabel::from_ep2(130.0 * c.ep2_factor), EnergyLabel::D);
+        // A label the model already matches changes nothing.
+        let c = calibrate_dwelling(100.0, ep2_at, None, None, Some(EnergyLabel::A));
+        assert_eq!(c, Calibration::NONE);
+        // Absurd records are bounded.
+        let c = calibrate_dwelling(100.0, ep2_at, Some(10_000.0), None, None);
+        assert_eq!(c.qh_factor, 5.0);
+    }
+}

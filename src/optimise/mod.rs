@@ -1,0 +1,197 @@
+//! The optimisation problem and its solvers.
+//!
+//! [`Problem`] holds the coupling rows of DESIGN §7 derived from a scenario and an option set:
+//! the path per year (as a required cumulative reduction), budget and capacity per year, the
+//! label-A and gas-free targets in their years, and the E/F/G deadline per unit. Every solver
+//! implements [`Solver`] and returns a [`Solution`]: a plan plus what the solver knows about it
+//! (status, lower bound). What the plan achieves is computed by [`crate::evaluate`] alone.
+
+pub mod greedy;
+
+use serde::Serialize;
+
+use crate::options::OptionSet;
+use crate::plan::Plan;
+use crate::scenario::{Mode, Scenario};
+
+/// A target on a count of dwellings (label A, gas-free) in one year.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CountTarget {
+    /// Index of the target year in the horizon.
+    pub year_index: usize,
+    /// Dwellings required in that year.
+    pub required: f64,
+    /// Net gain required over today.
+    pub required_gain: f64,
+}
+
+/// The optimisation problem: options plus coupling rows.
+#[derive(Debug, Clone)]
+pub struct Problem<'a> {
+    /// The options.
+    pub options: &'a OptionSet,
+    /// What to pursue.
+    pub mode: Mode,
+    /// Per year: the path value (metric units), if the path sets one.
+    pub path_target: Vec<Option<f64>>,
+    /// Per year: cumulative path reduction (Σ weight × metric) required by then; never negative.
+    pub path_required: Vec<Option<f64>>,
+    /// Budget per year (nominal euros).
+    pub budget_eur: Vec<Option<f64>>,
+    /// Capacity per year (dwellings).
+    pub capacity_dwellings: Vec<Option<f64>>,
+    /// Label-A target.
+    pub label_a: Option<CountTarget>,
+    /// Gas-free target.
+    pub gas_free: Option<CountTarget>,
+    /// Year index by which every E/F/G dwelling must be lifted to D or better.
+    pub efg_deadline: Option<usize>,
+}
+
+/// Clamps a target year into the horizon: a year before it applies in the first year, a year
+/// after it is not enforced within it.
+fn year_index(year: u16, first: u16, last: u16) -> Option<usize> {
+    if year > last {
+        None
+    } else {
+        Some(year.saturating_sub(first) as usize)
+    }
+}
+
+impl<'a> Problem<'a> {
+    /// Derives the coupling rows of `scenario` for `options`.
+    pub fn new(options: &'a OptionSet, scenario: &Scenario) -> Problem<'a> {
+        let totals = &options.totals;
+        let baseline_average = totals.path_average();
+        let path_target: Vec<Option<f64>> = scenario
+            .years()
+            .map(|y| scenario.path_target(y, baseline_average))
+            .collect();
+        let path_required = path_target
+            .iter()
+            .map(|t| t.map(|v| (totals.path_sum - v * totals.path_weight).max(0.0)))
+            .collect();
+        let n = totals.dwellings as usize;
+        let count_target = |required: Option<f64>, year: u16, before: f64| {
+            let required = required?;
+            let year_index = year_index(year, scenario.first_year, scenario.last_year)?;
+            Some(CountTarget {
+                year_index,
+                required,
+                required_gain: (required - before).max(0.0),
+            })
+        };
+        Problem {
+            options,
+            mode: scenario.mode,
+            path_target,
+            path_required,
+            budget_eur: scenario.budget_eur.clone(),
+            capacity_dwellings: scenario.capacity_dwellings.clone(),
+            label_a: count_target(
+                scenario.label_a_required(n),
+                scenario.targets.label_a_year,
+                totals.label_a,
+            ),
+            gas_free: count_target(
+                scenario.gas_free_required(n),
+                scenario.targets.gas_free_year,
+                totals.gas_free,
+            ),
+            efg_deadline: scenario
+                .targets
+                .efg_phase_out_year
+                .and_then(|y| year_index(y, scenario.first_year, scenario.last_year)),
+        }
+    }
+
+    /// Number of planning years.
+    pub fn n_years(&self) -> usize {
+        self.options.n_years
+    }
+}
+
+/// How a solver's plan relates to the optimum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SolveStatus {
+    /// A heuristic plan with no optimality claim.
+    Heuristic,
+    /// Proven optimal for the model solved.
+    Optimal,
+    /// A feasible plan with a bound; see the gap.
+    Feasible,
+    /// The solver stopped at a limit; the plan is the best found.
+    Limit,
+}
+
+impl SolveStatus {
+    /// Name as written in summaries.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SolveStatus::Heuristic => "heuristic",
+            SolveStatus::Optimal => "optimal",
+            SolveStatus::Feasible => "feasible",
+            SolveStatus::Limit => "limit",
+        }
+    }
+}
+
+/// What a solver returns.
+#[derive(Debug, Clone)]
+pub struct Solution {
+    /// The plan.
+    pub plan: Plan,
+    /// Status.
+    pub status: SolveStatus,
+    /// A proven lower bound on the objective (discounted euros, penalties included), if any.
+    pub lower_bound_eur: Option<f64>,
+    /// Iterations, steps or nodes, as the solver counts them.
+    pub iterations: u64,
+    /// Remarks for the summary.
+    pub notes: Vec<String>,
+}
+
+/// A progress report from a solver.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress<'a> {
+    /// What is being done.
+    pub stage: &'a str,
+    /// Work done.
+    pub done: u64,
+    /// Work in total (0 when unknown).
+    pub total: u64,
+}
+
+/// Receives progress; the library never prints.
+pub trait Observer {
+    /// Called from time to time during a solve.
+    fn observe(&mut self, progress: &Progress);
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+
+impl Observer for Silent {
+    fn observe(&mut self, _: &Progress) {}
+}
+
+/// Errors a solver can end with (a missed target is not one: it is a property of the plan).
+#[derive(Debug, thiserror::Error)]
+pub enum OptimiseError {
+    /// The LP backend failed.
+    #[error("the LP solver failed: {0}")]
+    Solver(String),
+}
+
+/// A solver: options and coupling rows in, plan out.
+pub trait Solver {
+    /// Short name, as in `--solver`.
+    fn name(&self) -> &'static str;
+    /// Solves `problem`.
+    fn solve(
+        &self,
+        problem: &Problem,
+        observer: &mut dyn Observer,
+    ) -> Result<Solution, OptimiseError>;
+}

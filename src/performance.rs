@@ -1,0 +1,250 @@
+//! A dwelling's performance in a given state: calibrated heat demand, EP2, label, gas-free,
+//! low-temperature readiness, tenant energy bill and CO2. The options builder and the evaluator
+//! both go through [`DwellingModel`], so they can never disagree on a dwelling.
+
+use serde::Serialize;
+
+use crate::catalogue::Application;
+use crate::label::EnergyLabel;
+use crate::model::{
+    als_over_ag, calibrate_dwelling, energy_use, heat_demand_kwh_m2, isolatiestandaard_kwh_m2,
+    Calibration, EnergyUse, ModelParams, Systems, ThermalState,
+};
+use crate::scenario::Energy;
+use crate::stock::Dwelling;
+use crate::typology::{Envelope, Heating, Ventilation};
+
+/// A dwelling's performance in one state.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Performance {
+    /// Net heat demand Q_H,nd (kWh/m² yr), calibrated.
+    pub qh_nd_kwh_m2: f64,
+    /// Primary fossil energy EP2 (kWh/m² yr), calibrated.
+    pub ep2_kwh_m2: f64,
+    /// Energy label from EP2.
+    pub label: EnergyLabel,
+    /// No natural gas for space heating or tap water.
+    pub gas_free: bool,
+    /// The dwelling's isolatiestandaard (kWh/m² yr); a property of its geometry.
+    pub standaard_kwh_m2: f64,
+    /// Q_H,nd at most the isolatiestandaard plus the margin: ready for a low-temperature source.
+    pub low_temp_ready: bool,
+    /// Tenant's yearly energy bill for heating, tap water and auxiliaries (euros).
+    pub energy_bill_eur: f64,
+    /// Yearly CO2 of that energy (kg).
+    pub co2_kg: f64,
+}
+
+/// The physical state of a dwelling's envelope and systems.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct State {
+    /// Envelope.
+    pub envelope: Envelope,
+    /// Ventilation system.
+    pub ventilation: Ventilation,
+    /// Heating system.
+    pub heating: Heating,
+}
+
+impl State {
+    /// The dwelling as it is.
+    pub fn current(dwelling: &Dwelling) -> State {
+        State {
+            envelope: dwelling.envelope,
+            ventilation: dwelling.ventilation,
+            heating: dwelling.heating,
+        }
+    }
+
+    /// The dwelling after a package.
+    pub fn after(application: &Application) -> State {
+        State {
+            envelope: application.envelope,
+            ventilation: application.ventilation,
+            heating: application.heating,
+        }
+    }
+}
+
+/// Everything fixed about one dwelling for the model: its calibration and isolatiestandaard.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct DwellingBasis {
+    /// Calibration to registered values.
+    pub calibration: Calibration,
+    /// Isolatiestandaard (kWh/m² yr).
+    pub standaard_kwh_m2: f64,
+}
+
+/// The dwelling model with a scenario's parameters and prices.
+#[derive(Debug, Clone, Copy)]
+pub struct DwellingModel<'a> {
+    /// Model parameters.
+    pub params: &'a ModelParams,
+    /// Prices and CO2 factors.
+    pub energy: &'a Energy,
+}
+
+impl<'a> DwellingModel<'a> {
+    /// Uncalibrated heat demand of a dwelling in a state.
+    fn raw_heat_demand(&self, dwelling: &Dwelling, state: &State) -> f64 {
+        heat_demand_kwh_m2(
+            self.params,
+            &ThermalState {
+                floor_area_m2: dwelling.floor_area_m2,
+                geometry: dwelling.geometry,
+                envelope: state.envelope,
+                ventilation: state.ventilation,
+            },
+        )
+    }
+
+    fn energy(&self, dwelling: &Dwelling, state: &State, qh: f64, standaard: f64) -> EnergyUse {
+        energy_use(
+            self.params,
+            dwelling.floor_area_m2,
+            qh,
+            standaard,
+            &Systems {
+                heating: state.heating,
+                ventilation: state.ventilation,
+                solar_pv_kwp: dwelling.solar_pv_kwp,
+            },
+        )
+    }
+
+    /// The dwelling's calibration and standaard.
+    pub fn basis(&self, dwelling: &Dwelling) -> DwellingBasis {
+        let standaard_kwh_m2 = isolatiestandaard_kwh_m2(
+            dwelling.dwelling_type,
+            dwelling.build_year,
+            als_over_ag(self.params, dwelling.floor_area_m2, &dwelling.geometry),
+        );
+        let current = State::current(dwelling);
+        let model_qh = self.raw_heat_demand(dwelling, &current);
+        let calibration = calibrate_dwelling(
+            model_qh,
+            |qh| {
+                self.energy(dwelling, &current, qh, standaard_kwh_m2)
+                    .ep2_kwh_m2
+            },
+            dwelling.registered_qh_nd,
+            dwelling.registered_ep2,
+            dwelling.registered_label,
+        );
+        DwellingBasis {
+            calibration,
+            standaard_kwh_m2,
+        }
+    }
+
+    /// Performance of a dwelling in a state.
+    pub fn performance(
+        &self,
+        dwelling: &Dwelling,
+        basis: &DwellingBasis,
+        state: &State,
+    ) -> Performance {
+        let qh = self.raw_heat_demand(dwelling, state) * basis.calibration.qh_factor;
+        let use_ = self.energy(dwelling, state, qh, basis.standaard_kwh_m2);
+        let ep2 = use_.ep2_kwh_m2 * basis.calibration.ep2_factor;
+        let e = self.energy;
+        let gas_m3 = use_.gas_kwh / e.gas_kwh_per_m3;
+        let net_electricity_kwh = use_.electricity_kwh - use_.pv_kwh;
+        let mut bill = gas_m3 * e.gas_eur_per_m3
+            + net_electricity_kwh * e.electricity_eur_per_kwh
+            + use_.heat_kwh * e.district_heat_eur_per_gj / 277.777_777_777_777_8;
+        if use_.gas_kwh > 0.0 {
+            bill += e.gas_fixed_eur_per_year;
+        }
+        if state.heating == Heating::DistrictHeating {
+            bill += e.district_heat_fixed_eur_per_year;
+        }
+        let co2_kg = gas_m3 * e.gas_co2_kg_per_m3
+            + net_electricity_kwh * e.electricity_co2_kg_per_kwh
+            + use_.heat_kwh * e.district_heat_co2_kg_per_kwh;
+        Performance {
+            qh_nd_kwh_m2: qh,
+            ep2_kwh_m2: ep2,
+            label: EnergyLabel::from_ep2(ep2),
+            gas_free: state.heating.is_gas_free(),
+            standaard_kwh_m2: basis.standaard_kwh_m2,
+            low_temp_ready: qh <= basis.standaard_kwh_m2 + self.params.low_temp_margin_kwh_m2,
+            energy_bill_eur: bill,
+            co2_kg,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::{Catalogue, Family, PriceClass, Scale};
+    use crate::typology::DwellingType;
+
+    fn dwelling() -> Dwelling {
+        let text = "id,dwelling_type,build_year,floor_area_m2,registered_label,registered_qh_nd\n1,terraced_mid,1970,114.9,D,180\n";
+        let (stock, _) = crate::stock::read_stock_from(
+            text.as_bytes(),
+            std::path::Path::new("t.csv"),
+            &Default::default(),
+        )
+        .unwrap();
+        stock.dwellings[0].clone()
+    }
+
+    #[test]
+    fn before_state_equals_registered_values() {
+        let params = ModelParams::default();
+        let energy = Energy::default();
+        let m = DwellingModel {
+            params: &params,
+            energy: &energy,
+        };
+        let d = dwelling();
+        let basis = m.basis(&d);
+        let before = m.performance(&d, &basis, &State::current(&d));
+        assert!((before.qh_nd_kwh_m2 - 180.0).abs() < 1e-9);
+        assert_eq!(before.label, EnergyLabel::D);
+        assert!(!before.gas_free);
+        assert_eq!(d.dwelling_type, DwellingType::TerracedMid);
+    }
+
+    #[test]
+    fn measures_apply_the_models_relative_effect() {
+        let params = ModelParams::default();
+        let energy = Energy::default();
+        let m = DwellingModel {
+            params: &params,
+            energy: &energy,
+        };
+        let d = dwelling();
+        let basis = m.basis(&d);
+        let c = Catalogue::default();
+        let (_, pkg) = c.package("shell_basic").unwrap();
+        let price = PriceClass {
+            family: Family::Single,
+            scale: Scale::Individual,
+        };
+        let app = c.apply(pkg, &d, price, &params).unwrap();
+        let after = m.performance(&d, &basis, &State::after(&app));
+        let uncal = DwellingModel {
+            params: &params,
+            energy: &energy,
+        };
+        let plain = DwellingBasis {
+            calibration: Calibration::NONE,
+            standaard_kwh_m2: basis.standaard_kwh_m2,
+        };
+        let raw_before = uncal
+            .performance(&d, &plain, &State::current(&d))
+            .qh_nd_kwh_m2;
+        let raw_after = uncal
+            .performance(&d, &plain, &State::after(&app))
+            .qh_nd_kwh_m2;
+        assert!((after.qh_nd_kwh_m2 / 180.0 - raw_after / raw_before).abs() < 1e-9);
+        assert!(after.label < EnergyLabel::D);
+        let before = m.performance(&d, &basis, &State::current(&d));
+        assert!(after.energy_bill_eur < before.energy_bill_eur);
+        assert!(after.co2_kg < before.co2_kg);
+    }
+}

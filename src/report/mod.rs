@@ -1,0 +1,200 @@
+//! Outputs of a plan run, written atomically into one folder: `trajectory.csv`, `plan.csv`,
+//! `plan_dwellings.csv` and `summary.json`.
+
+pub mod tables;
+pub mod text;
+
+use std::path::Path;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::evaluate::TargetResult;
+use crate::output::OutputDir;
+use crate::pipeline::{Error, PlanRun, Timings};
+
+/// Totals of the stock in one year, for the summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct YearFigures {
+    /// Year.
+    pub year: u16,
+    /// Average Q_H,nd (kWh/m²).
+    pub avg_heat_demand_kwh_m2: f64,
+    /// Average EP2 (kWh/m²).
+    pub avg_ep2_kwh_m2: f64,
+    /// Share at label A or better.
+    pub label_a_or_better_share: f64,
+    /// Gas-free dwellings.
+    pub gas_free_count: u64,
+    /// E/F/G dwellings.
+    pub efg_count: u64,
+    /// Share low-temperature ready.
+    pub low_temp_ready_share: f64,
+    /// Tenants' yearly saving against the baseline (euros).
+    pub tenant_savings_eur: f64,
+    /// CO2 (tonnes/yr).
+    pub co2_tonnes: f64,
+}
+
+/// `summary.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// heatpath version.
+    pub heatpath_version: &'static str,
+    /// Scenario file.
+    pub scenario: String,
+    /// Stock file.
+    pub stock: String,
+    /// Catalogue (`built-in` or a file).
+    pub catalogue: String,
+    /// Solver.
+    pub solver: &'static str,
+    /// Solver status (`heuristic`, `optimal`, `feasible`, `limit`).
+    pub status: &'static str,
+    /// Every target met.
+    pub all_targets_met: bool,
+    /// Dwellings.
+    pub dwellings: usize,
+    /// Decision units.
+    pub units: usize,
+    /// Units the plan treats.
+    pub units_treated: usize,
+    /// (unit, package) options after pruning.
+    pub options: usize,
+    /// Options pruned.
+    pub options_pruned: usize,
+    /// First planning year.
+    pub first_year: u16,
+    /// Last planning year.
+    pub last_year: u16,
+    /// Discounted investment (euros, discounted to the first year).
+    pub objective_eur: f64,
+    /// Investment in euros of the years of works.
+    pub total_investment_eur: f64,
+    /// Solver's lower bound on the objective, if it has one.
+    pub lower_bound_eur: Option<f64>,
+    /// (objective − bound) / bound, if there is a bound.
+    pub gap: Option<f64>,
+    /// The stock today.
+    pub baseline: YearFigures,
+    /// The stock in the last planning year.
+    pub last: YearFigures,
+    /// Targets and what the plan achieves.
+    pub targets: Vec<TargetResult>,
+    /// The targets missed (subset of `targets`).
+    pub missed: Vec<TargetResult>,
+    /// The path as given, with its provenance note.
+    pub path: PathInfo,
+    /// Seconds per stage.
+    pub timings_s: Timings,
+    /// Solver iterations or steps.
+    pub iterations: u64,
+    /// Remarks.
+    pub notes: Vec<String>,
+}
+
+/// The path's definition, for the summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct PathInfo {
+    /// Relative or absolute.
+    pub kind: crate::scenario::PathKind,
+    /// Metric.
+    pub metric: crate::scenario::PathMetric,
+    /// Averaging.
+    pub averaging: crate::scenario::Averaging,
+    /// Provenance, e.g. that it is illustrative.
+    pub note: String,
+}
+
+fn figures(r: &crate::evaluate::TrajectoryRow) -> YearFigures {
+    YearFigures {
+        year: r.year,
+        avg_heat_demand_kwh_m2: r.avg_heat_demand_kwh_m2,
+        avg_ep2_kwh_m2: r.avg_ep2_kwh_m2,
+        label_a_or_better_share: r.label_a_or_better_share,
+        gas_free_count: r.gas_free_count,
+        efg_count: r.efg_count,
+        low_temp_ready_share: r.low_temp_ready_share,
+        tenant_savings_eur: r.tenant_savings_eur,
+        co2_tonnes: r.co2_tonnes,
+    }
+}
+
+/// The summary of a run.
+pub fn summary(run: &PlanRun) -> Summary {
+    let p = &run.prepared;
+    let e = &run.evaluation;
+    let mut notes = run.solution.notes.clone();
+    if p.scenario
+        .path
+        .note
+        .to_ascii_uppercase()
+        .contains("ILLUSTRATIVE")
+    {
+        notes.push("The path is illustrative, not the official reduction path.".into());
+    }
+    Summary {
+        heatpath_version: env!("CARGO_PKG_VERSION"),
+        scenario: p.scenario.source.display().to_string(),
+        stock: p.scenario.stock.display().to_string(),
+        catalogue: p.catalogue.source.clone(),
+        solver: run.solver,
+        status: run.solution.status.as_str(),
+        all_targets_met: e.all_targets_met(),
+        dwellings: p.stock.len(),
+        units: p.units.len(),
+        units_treated: run.solution.plan.n_assigned(),
+        options: p.options.len(),
+        options_pruned: p.options.pruned,
+        first_year: p.scenario.first_year,
+        last_year: p.scenario.last_year,
+        objective_eur: e.objective_eur,
+        total_investment_eur: e.total_investment_eur,
+        lower_bound_eur: run.solution.lower_bound_eur,
+        gap: run.gap(),
+        baseline: figures(&e.trajectory[0]),
+        last: figures(e.trajectory.last().unwrap_or(&e.trajectory[0])),
+        targets: e.targets.clone(),
+        missed: e.targets.iter().filter(|t| !t.met).cloned().collect(),
+        path: PathInfo {
+            kind: p.scenario.path.kind,
+            metric: p.scenario.path.metric,
+            averaging: p.scenario.path.averaging,
+            note: p.scenario.path.note.clone(),
+        },
+        timings_s: p.timings,
+        iterations: run.solution.iterations,
+        notes,
+    }
+}
+
+/// Writes every output of `run` into `out`, replacing what was there only when all are written.
+/// Returns the timings including the write.
+pub fn write_outputs(run: &mut PlanRun, out: &Path, started: Instant) -> Result<Timings, Error> {
+    let t = Instant::now();
+    let write_error = |source| Error::Write {
+        path: out.to_path_buf(),
+        source,
+    };
+    let dir = OutputDir::create(out).map_err(write_error)?;
+    dir.write("trajectory.csv", |w| tables::write_trajectory(w, run))
+        .map_err(write_error)?;
+    dir.write("plan.csv", |w| tables::write_plan(w, run))
+        .map_err(write_error)?;
+    dir.write("plan_dwellings.csv", |w| {
+        tables::write_plan_dwellings(w, run)
+    })
+    .map_err(write_error)?;
+    run.prepared.timings.write = t.elapsed().as_secs_f64();
+    run.prepared.timings.total = started.elapsed().as_secs_f64();
+    let summary = summary(run);
+    dir.write("summary.json", |w| {
+        serde_json::to_writer_pretty(&mut *w, &summary).map_err(std::io::Error::other)?;
+        w.write_all(b"\n")
+    })
+    .map_err(write_error)?;
+    dir.commit().map_err(write_error)?;
+    Ok(run.prepared.timings)
+}
+
+use std::io::Write as _;

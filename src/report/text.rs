@@ -1,0 +1,243 @@
+//! Short, aligned terminal summaries of an assessment and a plan.
+
+use std::fmt::Write as _;
+
+use crate::assess::Assessment;
+use crate::report::Summary;
+
+/// Thousands-separated whole number (`1,234,567`).
+pub fn grouped(value: f64) -> String {
+    let negative = value < 0.0;
+    let digits = format!("{:.0}", value.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if negative && digits != "0" {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// Euros in millions with two decimals (`€ 12.34 M`), or whole euros below a million.
+pub fn euros(value: f64) -> String {
+    if value.abs() >= 1e6 {
+        format!("€ {:.2} M", value / 1e6)
+    } else {
+        format!("€ {}", grouped(value))
+    }
+}
+
+/// A share as a percentage with one decimal.
+pub fn percent(share: f64) -> String {
+    format!("{:.1} %", 100.0 * share)
+}
+
+/// The `assess` report.
+pub fn assessment(a: &Assessment) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "Stock {}", a.stock);
+    let _ = writeln!(
+        s,
+        "  dwellings                    {:>12}",
+        grouped(a.dwellings as f64)
+    );
+    if a.complexes > 0 {
+        let _ = writeln!(
+            s,
+            "  complexes                    {:>12}",
+            grouped(a.complexes as f64)
+        );
+    }
+    if a.corporations > 0 {
+        let _ = writeln!(
+            s,
+            "  corporations                 {:>12}",
+            grouped(a.corporations as f64)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  floor area                   {:>12} m²",
+        grouped(a.floor_area_m2)
+    );
+    let _ = writeln!(
+        s,
+        "  average heat demand Q_H,nd   {:>12.1} kWh/m²",
+        a.avg_heat_demand_kwh_m2
+    );
+    let _ = writeln!(
+        s,
+        "  average isolatiestandaard    {:>12.1} kWh/m²",
+        a.avg_standaard_kwh_m2
+    );
+    let _ = writeln!(
+        s,
+        "  distance to the standaard    {:>12.1} kWh/m²",
+        a.avg_distance_to_standaard_kwh_m2
+    );
+    let _ = writeln!(
+        s,
+        "  average EP2 (per dwelling)   {:>12.1} kWh/m²",
+        a.mean_ep2_kwh_m2
+    );
+    let _ = writeln!(
+        s,
+        "  label A or better            {:>12}",
+        percent(a.label_a_or_better_share)
+    );
+    let _ = writeln!(
+        s,
+        "  E/F/G                        {:>12} ({})",
+        grouped(a.efg_count as f64),
+        percent(a.efg_share)
+    );
+    let _ = writeln!(
+        s,
+        "  gas-free                     {:>12} ({})",
+        grouped(a.gas_free_count as f64),
+        percent(a.gas_free_share)
+    );
+    let _ = writeln!(
+        s,
+        "  low-temperature ready        {:>12}",
+        percent(a.low_temp_ready_share)
+    );
+    let _ = writeln!(
+        s,
+        "  registered label             {:>12}",
+        percent(a.registered_label_share)
+    );
+    let _ = writeln!(s, "Labels");
+    let max = a
+        .labels
+        .iter()
+        .map(|l| l.dwellings)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    for l in &a.labels {
+        let bar = "█".repeat(((l.dwellings as f64 / max as f64) * 40.0).round() as usize);
+        let _ = writeln!(
+            s,
+            "  {:<6} {:>10} {:>7}  {}",
+            l.label.as_str(),
+            grouped(l.dwellings as f64),
+            percent(l.share),
+            bar
+        );
+    }
+    s
+}
+
+/// The `plan` report.
+pub fn plan(summary: &Summary, out: &str) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Plan for {} dwellings in {} units, {}–{} (solver: {}, {})",
+        grouped(summary.dwellings as f64),
+        grouped(summary.units as f64),
+        summary.first_year,
+        summary.last_year,
+        summary.solver,
+        summary.status
+    );
+    let _ = writeln!(
+        s,
+        "  units treated                {:>14}",
+        grouped(summary.units_treated as f64)
+    );
+    let _ = writeln!(
+        s,
+        "  investment                   {:>14}",
+        euros(summary.total_investment_eur)
+    );
+    let _ = writeln!(
+        s,
+        "  discounted (objective)       {:>14}",
+        euros(summary.objective_eur)
+    );
+    if let (Some(bound), Some(gap)) = (summary.lower_bound_eur, summary.gap) {
+        let _ = writeln!(s, "  lower bound                  {:>14}", euros(bound));
+        let _ = writeln!(s, "  gap                          {:>13.3} %", 100.0 * gap);
+    }
+    let b = &summary.baseline;
+    let l = &summary.last;
+    let _ = writeln!(
+        s,
+        "                                  {:>8} {:>8}",
+        b.year, l.year
+    );
+    let _ = writeln!(
+        s,
+        "  average heat demand (kWh/m²)     {:>8.1} {:>8.1}",
+        b.avg_heat_demand_kwh_m2, l.avg_heat_demand_kwh_m2
+    );
+    let _ = writeln!(
+        s,
+        "  label A or better                {:>8} {:>8}",
+        percent(b.label_a_or_better_share),
+        percent(l.label_a_or_better_share)
+    );
+    let _ = writeln!(
+        s,
+        "  gas-free dwellings               {:>8} {:>8}",
+        grouped(b.gas_free_count as f64),
+        grouped(l.gas_free_count as f64)
+    );
+    let _ = writeln!(
+        s,
+        "  E/F/G dwellings                  {:>8} {:>8}",
+        grouped(b.efg_count as f64),
+        grouped(l.efg_count as f64)
+    );
+    let _ = writeln!(
+        s,
+        "  tenants' saving (€/yr)           {:>8} {:>8}",
+        "",
+        grouped(l.tenant_savings_eur)
+    );
+    let met = summary.targets.iter().filter(|t| t.met).count();
+    let _ = writeln!(s, "Targets: {met} of {} met", summary.targets.len());
+    for t in &summary.missed {
+        let (target, achieved, short) = match t.unit {
+            "share" => (percent(t.target), percent(t.achieved), percent(t.shortfall)),
+            "eur" => (euros(t.target), euros(t.achieved), euros(t.shortfall)),
+            "kWh/m2" => (
+                format!("{:.1}", t.target),
+                format!("{:.1}", t.achieved),
+                format!("{:.1} kWh/m²", t.shortfall),
+            ),
+            _ => (grouped(t.target), grouped(t.achieved), grouped(t.shortfall)),
+        };
+        let _ = writeln!(
+            s,
+            "  MISSED {:<20} {}  target {:>10}  achieved {:>10}  short by {}",
+            t.name, t.year, target, achieved, short
+        );
+    }
+    for note in &summary.notes {
+        let _ = writeln!(s, "Note: {note}");
+    }
+    let _ = writeln!(s, "Outputs in {out}/ ({:.2} s)", summary.timings_s.total);
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(grouped(1234567.4), "1,234,567");
+        assert_eq!(grouped(999.0), "999");
+        assert_eq!(grouped(-1000.0), "-1,000");
+        assert_eq!(euros(12_345_678.0), "€ 12.35 M");
+        assert_eq!(euros(12_345.0), "€ 12,345");
+        assert_eq!(percent(0.4012), "40.1 %");
+    }
+}

@@ -1,0 +1,701 @@
+//! The planning scenario (TOML): horizon, heat-demand reduction path, budgets, capacity,
+//! targets, finance, energy prices and model parameters. Validated in full when read.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::ModelParams;
+
+/// Errors in a scenario file.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("{}: cannot read: {source}", file.display())]
+    Io {
+        /// The file.
+        file: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// TOML syntax, a wrong type or an unknown key.
+    #[error("{}: {message}", file.display())]
+    Syntax {
+        /// The file.
+        file: PathBuf,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// A value outside what the field accepts.
+    #[error("{}: field `{field}`: value `{value}`: expected {expected}", file.display())]
+    Invalid {
+        /// The file.
+        file: PathBuf,
+        /// Dotted field name (`targets.label_a_share`).
+        field: String,
+        /// The value given.
+        value: String,
+        /// What is accepted.
+        expected: String,
+    },
+}
+
+/// How the path is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PathKind {
+    /// Shares of the baseline average (1.0 = baseline).
+    Relative,
+    /// kWh/m² per year.
+    Absolute,
+}
+
+/// What the path is a path of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PathMetric {
+    /// Net heat demand Q_H,nd (netto warmtebehoefte), the national agreements' metric.
+    HeatDemand,
+    /// Primary fossil energy EP2.
+    Ep2,
+}
+
+/// How the stock's average is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Averaging {
+    /// Weighted by usable floor area (total kWh over total m²).
+    FloorArea,
+    /// Plain mean over dwellings.
+    Dwelling,
+}
+
+/// The heat-demand reduction path as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PathSpec {
+    /// Relative or absolute.
+    pub kind: PathKind,
+    /// Metric.
+    pub metric: PathMetric,
+    /// Averaging.
+    pub averaging: Averaging,
+    /// Relative paths: linear reduction per year after the baseline year, as a share of the
+    /// baseline (0.02 = 2 % a year). Used when `values` is empty.
+    pub reduction_per_year: f64,
+    /// Values by year (shares of the baseline for relative paths, kWh/m² for absolute ones);
+    /// linear between given years, held after the last; no target before the first.
+    pub values: BTreeMap<String, f64>,
+    /// Free text on where the path comes from; reported with the results.
+    pub note: String,
+}
+
+impl Default for PathSpec {
+    fn default() -> Self {
+        PathSpec {
+            kind: PathKind::Relative,
+            metric: PathMetric::HeatDemand,
+            averaging: Averaging::FloorArea,
+            reduction_per_year: 0.02,
+            values: BTreeMap::new(),
+            note: "ILLUSTRATIVE: -2 % of the baseline average per year; the official path values were not found in public sources".into(),
+        }
+    }
+}
+
+/// Money or dwellings per year: one figure for every year, overridden per year.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Yearly {
+    /// The figure for every planning year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every_year: Option<f64>,
+    /// Per-year figures (keys are years).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_year: BTreeMap<String, f64>,
+}
+
+/// The 2034 outcomes and the E/F/G rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Targets {
+    /// Share of dwellings at label A or better (0.70 = the agreements' lower bound).
+    pub label_a_share: Option<f64>,
+    /// Year of the label-A target.
+    pub label_a_year: u16,
+    /// Share of dwellings gas-free (0.195 = 450,000 of 2.31 million).
+    pub gas_free_share: Option<f64>,
+    /// Number of gas-free dwellings (instead of a share).
+    pub gas_free_count: Option<u64>,
+    /// Year of the gas-free target.
+    pub gas_free_year: u16,
+    /// No E, F or G labels from this year on.
+    pub efg_phase_out_year: Option<u16>,
+}
+
+impl Default for Targets {
+    fn default() -> Self {
+        Targets {
+            label_a_share: Some(0.70),
+            label_a_year: 2034,
+            gas_free_share: Some(450_000.0 / 2_310_000.0),
+            gas_free_count: None,
+            gas_free_year: 2034,
+            efg_phase_out_year: Some(2028),
+        }
+    }
+}
+
+/// Discounting and cost escalation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Finance {
+    /// Nominal discount rate for the objective (assumption: 4 %).
+    pub discount_rate: f64,
+    /// Yearly construction cost escalation from the catalogue's price year (assumption: 3 %).
+    pub cost_escalation: f64,
+}
+
+impl Default for Finance {
+    fn default() -> Self {
+        Finance {
+            discount_rate: 0.04,
+            cost_escalation: 0.03,
+        }
+    }
+}
+
+/// Tenant energy prices (incl. taxes) and CO2 factors. All *assumptions* of 2025 price levels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Energy {
+    /// Natural gas price per m³ (variable, incl. taxes).
+    pub gas_eur_per_m3: f64,
+    /// Electricity price per kWh (variable, incl. taxes).
+    pub electricity_eur_per_kwh: f64,
+    /// District heat price per GJ (ACM maximum tariff order of size).
+    pub district_heat_eur_per_gj: f64,
+    /// Fixed yearly charge of a gas connection, saved when a dwelling goes gas-free.
+    pub gas_fixed_eur_per_year: f64,
+    /// Fixed yearly charge of a district-heating connection.
+    pub district_heat_fixed_eur_per_year: f64,
+    /// Gross calorific value of natural gas (kWh per m³; 35.17 MJ/m³).
+    pub gas_kwh_per_m3: f64,
+    /// CO2 of natural gas (kg per m³).
+    pub gas_co2_kg_per_m3: f64,
+    /// CO2 of grid electricity (kg per kWh).
+    pub electricity_co2_kg_per_kwh: f64,
+    /// CO2 of district heat (kg per kWh delivered).
+    pub district_heat_co2_kg_per_kwh: f64,
+}
+
+impl Default for Energy {
+    fn default() -> Self {
+        Energy {
+            gas_eur_per_m3: 1.40,
+            electricity_eur_per_kwh: 0.27,
+            district_heat_eur_per_gj: 47.0,
+            gas_fixed_eur_per_year: 250.0,
+            district_heat_fixed_eur_per_year: 500.0,
+            gas_kwh_per_m3: 35.17 / 3.6,
+            gas_co2_kg_per_m3: 1.78,
+            electricity_co2_kg_per_kwh: 0.27,
+            district_heat_co2_kg_per_kwh: 0.10,
+        }
+    }
+}
+
+/// What the optimiser pursues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Meet the path and targets at the lowest discounted cost.
+    #[default]
+    MeetTargets,
+    /// Reduce heat demand as far as the budgets allow.
+    MaxReduction,
+}
+
+/// The scenario file as written.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Stock table (relative to the scenario file).
+    pub stock: PathBuf,
+    /// Catalogue file; the built-in catalogue when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalogue: Option<PathBuf>,
+    /// Column-mapping file for the stock table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column_mapping: Option<PathBuf>,
+    /// First planning year.
+    #[serde(default = "default_first_year")]
+    pub first_year: u16,
+    /// Last planning year.
+    #[serde(default = "default_last_year")]
+    pub last_year: u16,
+    /// Optimisation mode.
+    #[serde(default)]
+    pub mode: Mode,
+    /// The reduction path.
+    #[serde(default)]
+    pub path: PathSpec,
+    /// Budget per year (euros of that year).
+    #[serde(default)]
+    pub budget: Yearly,
+    /// Capacity per year (dwellings treated).
+    #[serde(default)]
+    pub capacity: Yearly,
+    /// Targets.
+    #[serde(default)]
+    pub targets: Targets,
+    /// Finance.
+    #[serde(default)]
+    pub finance: Finance,
+    /// Energy prices and CO2.
+    #[serde(default)]
+    pub energy: Energy,
+    /// Model parameters.
+    #[serde(default)]
+    pub model: ModelParams,
+}
+
+fn default_first_year() -> u16 {
+    2027
+}
+fn default_last_year() -> u16 {
+    2035
+}
+
+/// A validated scenario with every yearly figure resolved.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// The scenario file (for messages).
+    pub source: PathBuf,
+    /// Stock table, resolved against the scenario's folder.
+    pub stock: PathBuf,
+    /// Catalogue file, resolved.
+    pub catalogue: Option<PathBuf>,
+    /// Column-mapping file, resolved.
+    pub column_mapping: Option<PathBuf>,
+    /// First planning year.
+    pub first_year: u16,
+    /// Last planning year.
+    pub last_year: u16,
+    /// Mode.
+    pub mode: Mode,
+    /// Path as written.
+    pub path: PathSpec,
+    /// Budget per planning year (index 0 = first year), `None` = unlimited.
+    pub budget_eur: Vec<Option<f64>>,
+    /// Capacity per planning year, `None` = unlimited.
+    pub capacity_dwellings: Vec<Option<f64>>,
+    /// Targets.
+    pub targets: Targets,
+    /// Finance.
+    pub finance: Finance,
+    /// Energy.
+    pub energy: Energy,
+    /// Model parameters.
+    pub model: ModelParams,
+}
+
+impl Scenario {
+    /// Reads and validates a scenario file.
+    pub fn from_file(path: &Path) -> Result<Scenario, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+            file: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_toml(&text, path)
+    }
+
+    /// As [`Scenario::from_file`], from text; relative paths resolve against `path`'s folder.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
+        let file: ScenarioFile = toml::from_str(text).map_err(|e| ScenarioError::Syntax {
+            file: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        Self::from_parts(file, path)
+    }
+
+    /// Validates a parsed scenario file.
+    pub fn from_parts(file: ScenarioFile, path: &Path) -> Result<Scenario, ScenarioError> {
+        let invalid = |field: &str, value: String, expected: &str| ScenarioError::Invalid {
+            file: path.to_path_buf(),
+            field: field.to_string(),
+            value,
+            expected: expected.to_string(),
+        };
+        let base = path.parent().unwrap_or(Path::new(""));
+        let resolve = |p: &Path| {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                base.join(p)
+            }
+        };
+        if !(2000..=2100).contains(&file.first_year) {
+            return Err(invalid(
+                "first_year",
+                file.first_year.to_string(),
+                "a year from 2000 to 2100",
+            ));
+        }
+        if file.last_year < file.first_year || file.last_year > 2100 {
+            return Err(invalid(
+                "last_year",
+                file.last_year.to_string(),
+                &format!("a year from first_year ({}) to 2100", file.first_year),
+            ));
+        }
+        if file.last_year - file.first_year > 50 {
+            return Err(invalid(
+                "last_year",
+                file.last_year.to_string(),
+                "a horizon of at most 50 years",
+            ));
+        }
+        let years = file.first_year..=file.last_year;
+        let n_years = (file.last_year - file.first_year + 1) as usize;
+
+        let yearly =
+            |name: &str, spec: &Yearly, unit: &str| -> Result<Vec<Option<f64>>, ScenarioError> {
+                let mut values = vec![spec.every_year; n_years];
+                if let Some(v) = spec.every_year {
+                    if !(v.is_finite() && v >= 0.0) {
+                        return Err(invalid(
+                            &format!("{name}.every_year"),
+                            v.to_string(),
+                            &format!("{unit} ≥ 0"),
+                        ));
+                    }
+                }
+                for (key, &v) in &spec.by_year {
+                    let field = format!("{name}.by_year.{key}");
+                    let year: u16 = key
+                        .trim()
+                        .parse()
+                        .map_err(|_| invalid(&field, key.clone(), "a year as key"))?;
+                    if !years.contains(&year) {
+                        return Err(invalid(
+                            &field,
+                            key.clone(),
+                            &format!(
+                                "a planning year from {} to {}",
+                                file.first_year, file.last_year
+                            ),
+                        ));
+                    }
+                    if !(v.is_finite() && v >= 0.0) {
+                        return Err(invalid(&field, v.to_string(), &format!("{unit} ≥ 0")));
+                    }
+                    values[(year - file.first_year) as usize] = Some(v);
+                }
+                Ok(values)
+            };
+        let budget_eur = yearly("budget", &file.budget, "euros")?;
+        let capacity_dwellings = yearly("capacity", &file.capacity, "a number of dwellings")?;
+
+        let p = &file.path;
+        if !(p.reduction_per_year.is_finite() && (0.0..1.0).contains(&p.reduction_per_year)) {
+            return Err(invalid(
+                "path.reduction_per_year",
+                p.reduction_per_year.to_string(),
+                "a share from 0 to 1 (0.02 = 2 % a year)",
+            ));
+        }
+        let mut previous: Option<(u16, f64)> = None;
+        for (key, &v) in &p.values {
+            let field = format!("path.values.{key}");
+            let year: u16 = key
+                .trim()
+                .parse()
+                .map_err(|_| invalid(&field, key.clone(), "a year as key"))?;
+            let ok = match p.kind {
+                PathKind::Relative => v.is_finite() && v > 0.0 && v <= 2.0,
+                PathKind::Absolute => v.is_finite() && (0.0..=1000.0).contains(&v),
+            };
+            if !ok {
+                let expected = match p.kind {
+                    PathKind::Relative => "a share of the baseline from 0 to 2 (0.9 = 10 % below)",
+                    PathKind::Absolute => "kWh/m² from 0 to 1000",
+                };
+                return Err(invalid(&field, v.to_string(), expected));
+            }
+            if let Some((prev_year, prev_value)) = previous {
+                if v > prev_value + 1e-12 {
+                    return Err(invalid(
+                        &field,
+                        v.to_string(),
+                        &format!("a value no higher than {prev_year}'s {prev_value}: a reduction path must not rise"),
+                    ));
+                }
+            }
+            previous = Some((year, v));
+        }
+
+        let t = &file.targets;
+        for (field, value) in [
+            ("targets.label_a_share", t.label_a_share),
+            ("targets.gas_free_share", t.gas_free_share),
+        ] {
+            if let Some(v) = value {
+                if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+                    return Err(invalid(
+                        field,
+                        v.to_string(),
+                        "a share from 0 to 1 (0.7 = 70 %)",
+                    ));
+                }
+            }
+        }
+        if t.gas_free_share.is_some() && t.gas_free_count.is_some() {
+            return Err(invalid(
+                "targets.gas_free_count",
+                t.gas_free_count.unwrap_or(0).to_string(),
+                "either gas_free_share or gas_free_count, not both",
+            ));
+        }
+        for (field, year) in [
+            ("targets.label_a_year", Some(t.label_a_year)),
+            ("targets.gas_free_year", Some(t.gas_free_year)),
+            ("targets.efg_phase_out_year", t.efg_phase_out_year),
+        ] {
+            if let Some(y) = year {
+                if !(2000..=2100).contains(&y) {
+                    return Err(invalid(field, y.to_string(), "a year from 2000 to 2100"));
+                }
+            }
+        }
+        let f = &file.finance;
+        if !(f.discount_rate.is_finite() && (0.0..1.0).contains(&f.discount_rate)) {
+            return Err(invalid(
+                "finance.discount_rate",
+                f.discount_rate.to_string(),
+                "a rate from 0 to 1 (0.04 = 4 %)",
+            ));
+        }
+        if !(f.cost_escalation.is_finite() && (-0.5..1.0).contains(&f.cost_escalation)) {
+            return Err(invalid(
+                "finance.cost_escalation",
+                f.cost_escalation.to_string(),
+                "a rate from -0.5 to 1 (0.03 = 3 %)",
+            ));
+        }
+        let e = &file.energy;
+        for (field, v) in [
+            ("energy.gas_eur_per_m3", e.gas_eur_per_m3),
+            ("energy.electricity_eur_per_kwh", e.electricity_eur_per_kwh),
+            (
+                "energy.district_heat_eur_per_gj",
+                e.district_heat_eur_per_gj,
+            ),
+            ("energy.gas_fixed_eur_per_year", e.gas_fixed_eur_per_year),
+            (
+                "energy.district_heat_fixed_eur_per_year",
+                e.district_heat_fixed_eur_per_year,
+            ),
+            ("energy.gas_co2_kg_per_m3", e.gas_co2_kg_per_m3),
+            (
+                "energy.electricity_co2_kg_per_kwh",
+                e.electricity_co2_kg_per_kwh,
+            ),
+            (
+                "energy.district_heat_co2_kg_per_kwh",
+                e.district_heat_co2_kg_per_kwh,
+            ),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(invalid(field, v.to_string(), "a number ≥ 0"));
+            }
+        }
+        if !(e.gas_kwh_per_m3.is_finite() && e.gas_kwh_per_m3 > 0.0) {
+            return Err(invalid(
+                "energy.gas_kwh_per_m3",
+                e.gas_kwh_per_m3.to_string(),
+                "a number > 0",
+            ));
+        }
+        file.model.validate().map_err(|err| {
+            invalid(
+                &format!("model.{}", err.name),
+                err.value.to_string(),
+                err.expected,
+            )
+        })?;
+
+        Ok(Scenario {
+            source: path.to_path_buf(),
+            stock: resolve(&file.stock),
+            catalogue: file.catalogue.as_deref().map(resolve),
+            column_mapping: file.column_mapping.as_deref().map(resolve),
+            first_year: file.first_year,
+            last_year: file.last_year,
+            mode: file.mode,
+            path: file.path,
+            budget_eur,
+            capacity_dwellings,
+            targets: file.targets,
+            finance: file.finance,
+            energy: file.energy,
+            model: file.model,
+        })
+    }
+
+    /// The planning years.
+    pub fn years(&self) -> impl Iterator<Item = u16> + Clone {
+        self.first_year..=self.last_year
+    }
+
+    /// Number of planning years.
+    pub fn n_years(&self) -> usize {
+        (self.last_year - self.first_year + 1) as usize
+    }
+
+    /// The year the baseline describes: the year before planning starts.
+    pub fn baseline_year(&self) -> u16 {
+        self.first_year - 1
+    }
+
+    /// The path value for `year` (in the metric's units, kWh/m²), given the baseline average;
+    /// `None` where the path sets no target.
+    pub fn path_target(&self, year: u16, baseline_average: f64) -> Option<f64> {
+        let p = &self.path;
+        let to_value = |v: f64| match p.kind {
+            PathKind::Relative => v * baseline_average,
+            PathKind::Absolute => v,
+        };
+        if p.values.is_empty() {
+            let steps = year.saturating_sub(self.baseline_year()) as f64;
+            return match p.kind {
+                PathKind::Relative => {
+                    Some(baseline_average * (1.0 - p.reduction_per_year * steps).max(0.0))
+                }
+                // An absolute path needs values; without them there is no target.
+                PathKind::Absolute => None,
+            };
+        }
+        let points: Vec<(u16, f64)> = p
+            .values
+            .iter()
+            .filter_map(|(k, &v)| k.trim().parse::<u16>().ok().map(|y| (y, v)))
+            .collect();
+        let (first_year, _) = *points.first()?;
+        if year < first_year {
+            return None;
+        }
+        for pair in points.windows(2) {
+            let ((y0, v0), (y1, v1)) = (pair[0], pair[1]);
+            if (y0..=y1).contains(&year) {
+                let t = f64::from(year - y0) / f64::from(y1 - y0);
+                return Some(to_value(v0 + t * (v1 - v0)));
+            }
+        }
+        points.last().map(|&(_, v)| to_value(v))
+    }
+
+    /// Discount factor of spending in `year` (1 in the first year).
+    pub fn discount_factor(&self, year: u16) -> f64 {
+        (1.0 + self.finance.discount_rate).powi(-(i32::from(year) - i32::from(self.first_year)))
+    }
+
+    /// Escalation factor from the catalogue's price year to `year`.
+    pub fn escalation_factor(&self, price_base_year: u16, year: u16) -> f64 {
+        (1.0 + self.finance.cost_escalation).powi(i32::from(year) - i32::from(price_base_year))
+    }
+
+    /// Required number of gas-free dwellings in the target year, for a stock of `dwellings`.
+    pub fn gas_free_required(&self, dwellings: usize) -> Option<f64> {
+        match (self.targets.gas_free_share, self.targets.gas_free_count) {
+            (Some(share), _) => Some((share * dwellings as f64).ceil()),
+            (None, Some(count)) => Some(count as f64),
+            (None, None) => None,
+        }
+    }
+
+    /// Required number of dwellings at label A or better in the target year.
+    pub fn label_a_required(&self, dwellings: usize) -> Option<f64> {
+        self.targets
+            .label_a_share
+            .map(|share| (share * dwellings as f64).ceil())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Scenario, ScenarioError> {
+        Scenario::from_toml(text, Path::new("dir/scenario.toml"))
+    }
+
+    #[test]
+    fn defaults_follow_the_national_agreements() {
+        let s = parse("stock = \"stock.csv\"\n").unwrap();
+        assert_eq!(s.stock, Path::new("dir/stock.csv"));
+        assert_eq!((s.first_year, s.last_year), (2027, 2035));
+        assert_eq!(s.targets.label_a_share, Some(0.70));
+        assert_eq!(s.targets.efg_phase_out_year, Some(2028));
+        assert!((s.targets.gas_free_share.unwrap() - 0.1948).abs() < 1e-3);
+        assert!(s.path.note.contains("ILLUSTRATIVE"));
+        // -2 % of the baseline per year from the baseline year 2026.
+        assert!((s.path_target(2027, 100.0).unwrap() - 98.0).abs() < 1e-9);
+        assert!((s.path_target(2035, 100.0).unwrap() - 82.0).abs() < 1e-9);
+        assert_eq!(s.budget_eur, vec![None; 9]);
+        assert_eq!(s.gas_free_required(1000), Some(195.0));
+    }
+
+    #[test]
+    fn path_values_interpolate_and_hold() {
+        let s = parse("stock = \"s.csv\"\n[path]\nkind = \"absolute\"\nvalues = { 2028 = 120.0, 2030 = 100.0 }\n").unwrap();
+        assert_eq!(s.path_target(2027, 150.0), None);
+        assert_eq!(s.path_target(2029, 150.0), Some(110.0));
+        assert_eq!(s.path_target(2035, 150.0), Some(100.0));
+    }
+
+    #[test]
+    fn yearly_budgets_with_overrides() {
+        let s = parse("stock = \"s.csv\"\nfirst_year = 2027\nlast_year = 2029\n[budget]\nevery_year = 1e6\nby_year = { 2028 = 5e5 }\n").unwrap();
+        assert_eq!(s.budget_eur, vec![Some(1e6), Some(5e5), Some(1e6)]);
+    }
+
+    #[test]
+    fn invalid_scenarios_name_field_value_and_expectation() {
+        let err = parse("stock = \"s.csv\"\nfirst_year = 2030\nlast_year = 2027\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "dir/scenario.toml: field `last_year`: value `2027`: expected a year from first_year (2030) to 2100");
+        let err = parse("stock = \"s.csv\"\n[targets]\nlabel_a_share = 1.5\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(
+                "field `targets.label_a_share`: value `1.5`: expected a share from 0 to 1"
+            ),
+            "{err}"
+        );
+        let err = parse("stock = \"s.csv\"\n[path]\nvalues = { 2027 = 0.9, 2028 = 0.95 }\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("field `path.values.2028`: value `0.95`") && err.contains("must not rise"),
+            "{err}"
+        );
+        let err = parse("stock = \"s.csv\"\n[budget]\nby_year = { 2040 = 1.0 }\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("budget.by_year.2040"), "{err}");
+        let err = parse("stock = \"s.csv\"\n[model]\nsolar_shading_factor = 3.0\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("model.solar_shading_factor"), "{err}");
+        let err = parse("stock = \"s.csv\"\nbudgett = 3\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("budgett"), "{err}");
+        let err = parse("first_year = 2027\n").unwrap_err().to_string();
+        assert!(err.contains("stock"), "{err}");
+    }
+}

@@ -1,0 +1,261 @@
+//! The dwelling stock: one record per dwelling, with every optional field resolved to a value
+//! (from the table, or from the typology by dwelling type and construction period).
+
+mod columns;
+mod reader;
+mod writer;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+pub use columns::{normalise_header, Column, ColumnMapping};
+pub use reader::{parse_decimal, read_stock, read_stock_from, ReadOptions, ReadReport};
+pub use writer::{write_stock_csv, StockFormat};
+
+use crate::label::EnergyLabel;
+use crate::typology::{
+    DwellingType, Envelope, FacadeType, Geometry, Heating, Position, RoofType, Ventilation,
+};
+
+/// One dwelling as the model sees it: all optional inputs resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dwelling {
+    /// Unique id (VHE number).
+    pub id: String,
+    /// Complex (index into [`Stock::complexes`]); the decision unit where present.
+    pub complex: Option<u32>,
+    /// Corporation (index into [`Stock::corporations`]).
+    pub corporation: Option<u32>,
+    /// Region (index into [`Stock::regions`]).
+    pub region: Option<u32>,
+    /// Municipality (index into [`Stock::municipalities`]).
+    pub municipality: Option<u32>,
+    /// Province (index into [`Stock::provinces`]).
+    pub province: Option<u32>,
+    /// Dwelling type.
+    pub dwelling_type: DwellingType,
+    /// Construction year.
+    pub build_year: u16,
+    /// Usable floor area Ag (m²).
+    pub floor_area_m2: f64,
+    /// Position of an apartment in its block.
+    pub position: Option<Position>,
+    /// Roof construction.
+    pub roof_type: RoofType,
+    /// Facade construction.
+    pub facade_type: FacadeType,
+    /// A monument keeps its facade: no external insulation.
+    pub monument: bool,
+    /// Element areas.
+    pub geometry: Geometry,
+    /// Element qualities today.
+    pub envelope: Envelope,
+    /// Space-heating system today.
+    pub heating: Heating,
+    /// Ventilation system today.
+    pub ventilation: Ventilation,
+    /// Year the boiler was installed, if known.
+    pub boiler_install_year: Option<u16>,
+    /// A district-heating network can connect this dwelling.
+    pub district_heating_available: bool,
+    /// Installed PV (kWp).
+    pub solar_pv_kwp: f64,
+    /// Registered energy label.
+    pub registered_label: Option<EnergyLabel>,
+    /// Registered EP2 (kWh/m² yr).
+    pub registered_ep2: Option<f64>,
+    /// Registered net heat demand Q_H,nd (kWh/m² yr).
+    pub registered_qh_nd: Option<f64>,
+    /// Year of planned envelope maintenance: a natural moment for insulation.
+    pub planned_maintenance_year: Option<u16>,
+}
+
+/// A table of distinct names (complexes, corporations, regions, …), indexed in order of first
+/// appearance so that the same file always gives the same indices.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Names {
+    values: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl Names {
+    /// The index of `name`, adding it when new.
+    pub fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        let i = self.values.len() as u32;
+        self.values.push(name.to_string());
+        self.index.insert(name.to_string(), i);
+        i
+    }
+
+    /// The name at `index`.
+    pub fn get(&self, index: u32) -> &str {
+        &self.values[index as usize]
+    }
+
+    /// The index of `name`, if present.
+    pub fn find(&self, name: &str) -> Option<u32> {
+        self.index.get(name).copied()
+    }
+
+    /// Number of distinct names.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// No names.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// All names in index order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.values.iter().map(String::as_str)
+    }
+}
+
+/// A dwelling stock read from a file (or generated).
+#[derive(Debug, Clone, Default)]
+pub struct Stock {
+    /// Where the stock came from (for messages).
+    pub source: PathBuf,
+    /// The dwellings, in file order.
+    pub dwellings: Vec<Dwelling>,
+    /// Complex ids.
+    pub complexes: Names,
+    /// Corporation names.
+    pub corporations: Names,
+    /// Region names.
+    pub regions: Names,
+    /// Municipality names.
+    pub municipalities: Names,
+    /// Province names.
+    pub provinces: Names,
+}
+
+impl Stock {
+    /// Number of dwellings.
+    pub fn len(&self) -> usize {
+        self.dwellings.len()
+    }
+
+    /// No dwellings.
+    pub fn is_empty(&self) -> bool {
+        self.dwellings.is_empty()
+    }
+
+    /// Total usable floor area (m²).
+    pub fn total_floor_area_m2(&self) -> f64 {
+        self.dwellings.iter().map(|d| d.floor_area_m2).sum()
+    }
+}
+
+/// Errors reading a stock table. Every variant names the file; value errors also name the line,
+/// column and value and say what was expected.
+#[derive(Debug, thiserror::Error)]
+pub enum StockError {
+    /// The file could not be opened or read.
+    #[error("{}: cannot read: {source}", file.display())]
+    Io {
+        /// The file.
+        file: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// No header row.
+    #[error("{}: the file is empty: expected a header row with at least the columns id, dwelling_type, build_year, floor_area_m2", file.display())]
+    Empty {
+        /// The file.
+        file: PathBuf,
+    },
+    /// A header but no dwellings.
+    #[error("{}: the file has a header but no dwelling rows", file.display())]
+    NoRows {
+        /// The file.
+        file: PathBuf,
+    },
+    /// A required column is absent.
+    #[error("{}: missing required column `{column}` (or a Dutch name for it such as {aliases}); the header has: {found}", file.display())]
+    MissingColumn {
+        /// The file.
+        file: PathBuf,
+        /// Canonical column name.
+        column: &'static str,
+        /// Accepted alternatives.
+        aliases: String,
+        /// The header cells found.
+        found: String,
+    },
+    /// Two header cells map to the same column.
+    #[error("{}: columns `{first}` and `{second}` both mean `{column}`; keep one (or map one elsewhere in a column-mapping file)", file.display())]
+    DuplicateColumn {
+        /// The file.
+        file: PathBuf,
+        /// Canonical column name.
+        column: &'static str,
+        /// First header cell.
+        first: String,
+        /// Second header cell.
+        second: String,
+    },
+    /// A cell holds a value the column does not accept.
+    #[error("{}:{line}: column `{column}`: value `{value}`: expected {expected}", file.display())]
+    Value {
+        /// The file.
+        file: PathBuf,
+        /// Line number in the file (the header is line 1).
+        line: u64,
+        /// The column as named in the file's header.
+        column: String,
+        /// The offending value as written.
+        value: String,
+        /// What the column accepts.
+        expected: String,
+    },
+    /// A dwelling id occurs twice.
+    #[error("{}:{line}: column `{column}`: value `{id}`: expected a unique dwelling id, but line {first_line} has it too", file.display())]
+    DuplicateId {
+        /// The file.
+        file: PathBuf,
+        /// Line of the second occurrence.
+        line: u64,
+        /// The id column as named in the file.
+        column: String,
+        /// The duplicated id.
+        id: String,
+        /// Line of the first occurrence.
+        first_line: u64,
+    },
+    /// The row has more cells than the header.
+    #[error("{}:{line}: the row has {fields} fields but the header has {header_fields}; expected the same number (is a value with a separator in it missing its quotes?)", file.display())]
+    RowWidth {
+        /// The file.
+        file: PathBuf,
+        /// Line number.
+        line: u64,
+        /// Fields in the row.
+        fields: usize,
+        /// Fields in the header.
+        header_fields: usize,
+    },
+    /// Malformed CSV (for example an unclosed quote).
+    #[error("{}:{line}: malformed CSV: {message}", file.display())]
+    Csv {
+        /// The file.
+        file: PathBuf,
+        /// Line number where the reader stopped.
+        line: u64,
+        /// The CSV reader's message.
+        message: String,
+    },
+    /// The column-mapping file is invalid.
+    #[error("{}: invalid column mapping: {message}", file.display())]
+    Mapping {
+        /// The mapping file.
+        file: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}

@@ -1,0 +1,497 @@
+//! Dwelling typology: the kinds of dwelling, their systems, and the defaults by dwelling type and
+//! construction period that fill in what a stock table leaves out.
+//!
+//! The geometry ratios and element qualities are *calibrated assumptions*: chosen within the range
+//! of Dutch construction practice per period so that the dwelling model reproduces RVO's six
+//! reference dwellings (Voorbeeldwoningen bestaande bouw 2022) within ±10 % on Q_H,nd and within
+//! 1 kWh/m² on the isolatiestandaard (`tests/rvo_reference.rs` prints the comparison).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Lower-cases and drops spaces, hyphens, underscores and dots so that `Twee-onder-een-kap`,
+/// `twee onder een kap` and `TWEE_ONDER_EEN_KAP` compare equal.
+pub(crate) fn normalise_key(text: &str) -> String {
+    text.chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '_' | '.' | '/' | '\t'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Error for a category text the reader does not recognise; carries the accepted values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected one of: {expected}")]
+pub struct ParseCategoryError {
+    /// The accepted spellings, for the error message.
+    pub expected: &'static str,
+}
+
+macro_rules! category_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident, $expected:literal {
+            $( $(#[$vmeta:meta])* $variant:ident = $canon:literal [ $($alias:literal),* ] ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant ),+
+        }
+
+        impl $name {
+            /// Every variant, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The canonical (English, snake_case) name used in files written by heatpath.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $canon),+ }
+            }
+
+            /// Other accepted spellings, the usual Dutch name first.
+            pub fn aliases(self) -> &'static [&'static str] {
+                match self { $($name::$variant => &[$($alias),*]),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ParseCategoryError;
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                let key = normalise_key(text);
+                $(
+                    if key == normalise_key($canon) $(|| key == normalise_key($alias))* {
+                        return Ok($name::$variant);
+                    }
+                )+
+                Err(ParseCategoryError { expected: $expected })
+            }
+        }
+    };
+}
+
+category_enum! {
+    /// Dwelling type; Dutch names are accepted on input.
+    DwellingType,
+    "terraced_mid (tussenwoning), terraced_end (hoekwoning), semi_detached (twee-onder-een-kap), detached (vrijstaand), apartment_gallery (galerijwoning), apartment_porch (portiekwoning), apartment_other (flat, etagewoning), maisonnette" {
+        /// Mid-terrace house (tussenwoning).
+        TerracedMid = "terraced_mid" ["tussenwoning", "rijwoning tussen", "rijtjeswoning", "tussen", "eengezinswoning tussen", "rijwoning"],
+        /// End-terrace house (hoekwoning).
+        TerracedEnd = "terraced_end" ["hoekwoning", "rijwoning hoek", "eindwoning", "hoek"],
+        /// Semi-detached house (twee-onder-een-kap).
+        SemiDetached = "semi_detached" ["twee-onder-een-kap", "2-onder-1-kap", "twee onder een kap", "2 onder 1 kap", "2o1k", "twee-onder-één-kap"],
+        /// Detached house (vrijstaand).
+        Detached = "detached" ["vrijstaand", "vrijstaande woning", "vrijstaande"],
+        /// Gallery-access apartment (galerijwoning).
+        ApartmentGallery = "apartment_gallery" ["galerijwoning", "galerijflat", "galerij", "galerijappartement"],
+        /// Porch-access apartment (portiekwoning).
+        ApartmentPorch = "apartment_porch" ["portiekwoning", "portiekflat", "portiek", "portiekappartement"],
+        /// Other apartment (flat, etagewoning).
+        ApartmentOther = "apartment_other" ["flat", "etagewoning", "appartement", "apartment", "flatwoning", "bovenwoning", "benedenwoning"],
+        /// Maisonnette (two-storey apartment).
+        Maisonnette = "maisonnette" ["maisonette"],
+    }
+}
+
+impl DwellingType {
+    /// Ground-level (grondgebonden) houses versus apartments, as the isolatiestandaard and the
+    /// cost tables (eengezins- vs meergezinswoning) distinguish them.
+    pub fn is_ground_level(self) -> bool {
+        matches!(
+            self,
+            DwellingType::TerracedMid
+                | DwellingType::TerracedEnd
+                | DwellingType::SemiDetached
+                | DwellingType::Detached
+        )
+    }
+}
+
+category_enum! {
+    /// Roof construction.
+    RoofType, "pitched (hellend), flat (plat)" {
+        /// Pitched roof.
+        Pitched = "pitched" ["hellend", "schuin", "hellend dak", "schuin dak"],
+        /// Flat roof.
+        Flat = "flat" ["plat", "plat dak"],
+    }
+}
+
+category_enum! {
+    /// Facade construction: a cavity can be filled, a solid wall only insulated outside.
+    FacadeType, "cavity (spouw), solid (massief)" {
+        /// Cavity wall (spouwmuur).
+        Cavity = "cavity" ["spouw", "spouwmuur", "cavity wall"],
+        /// Solid wall (massieve / steens muur).
+        Solid = "solid" ["massief", "steens", "massieve muur", "solid wall"],
+    }
+}
+
+category_enum! {
+    /// Space-heating system.
+    Heating, "gas_boiler (cv-ketel), hybrid_heat_pump (hybride warmtepomp), heat_pump (warmtepomp), district_heating (stadsverwarming, warmtenet), electric (elektrisch), other" {
+        /// Gas boiler (HR107).
+        GasBoiler = "gas_boiler" ["cv-ketel", "cv ketel", "hr-ketel", "hr107", "gasketel", "cv", "ketel", "combiketel", "gas"],
+        /// Hybrid heat pump beside a gas boiler.
+        HybridHeatPump = "hybrid_heat_pump" ["hybride warmtepomp", "hybride", "hybrid", "hwp"],
+        /// All-electric heat pump.
+        HeatPump = "heat_pump" ["warmtepomp", "all-electric", "all electric", "elektrische warmtepomp", "ewp", "heatpump"],
+        /// District heating (stadsverwarming / warmtenet).
+        DistrictHeating = "district_heating" ["stadsverwarming", "warmtenet", "warmtelevering", "wko"],
+        /// Direct electric heating.
+        Electric = "electric" ["elektrisch", "elektrische verwarming"],
+        /// Anything else; treated as gas-fired (not gas-free).
+        Other = "other" ["overig", "anders", "onbekend"],
+    }
+}
+
+impl Heating {
+    /// Uses no natural gas for space heating or tap water.
+    pub fn is_gas_free(self) -> bool {
+        matches!(
+            self,
+            Heating::HeatPump | Heating::DistrictHeating | Heating::Electric
+        )
+    }
+
+    /// Has a gas boiler whose replacement is a natural moment for a heating change.
+    pub fn has_boiler(self) -> bool {
+        matches!(
+            self,
+            Heating::GasBoiler | Heating::HybridHeatPump | Heating::Other
+        )
+    }
+}
+
+category_enum! {
+    /// Ventilation system.
+    Ventilation, "natural (natuurlijk, A), mechanical_exhaust (mechanische afzuiging, C), balanced_heat_recovery (balansventilatie met WTW, D)" {
+        /// Natural supply and exhaust (system A).
+        Natural = "natural" ["natuurlijk", "natuurlijke ventilatie", "a", "systeem a"],
+        /// Mechanical exhaust (system C).
+        MechanicalExhaust = "mechanical_exhaust" ["mechanische afzuiging", "mechanisch", "c", "systeem c", "mv"],
+        /// Balanced ventilation with heat recovery (system D).
+        BalancedHeatRecovery = "balanced_heat_recovery" ["balansventilatie", "balans", "wtw", "d", "systeem d", "balansventilatie met wtw"],
+    }
+}
+
+category_enum! {
+    /// Position of an apartment in its block; decides whether it has a roof or a ground floor.
+    Position, "ground (begane grond), middle (tussen), top (boven), ground_top (enige laag)" {
+        /// Ground floor: has a floor over the crawlspace.
+        Ground = "ground" ["begane grond", "bg", "onder", "benedenste"],
+        /// Between other dwellings: neither roof nor ground floor.
+        Middle = "middle" ["tussen", "midden", "tussenverdieping"],
+        /// Top floor: has a roof.
+        Top = "top" ["boven", "bovenste", "dak"],
+        /// Single-storey block: both roof and ground floor.
+        GroundTop = "ground_top" ["enige laag", "grond en dak"],
+    }
+}
+
+/// Construction period, the typology's second key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum ConstructionPeriod {
+    /// Up to 1920: solid walls.
+    Upto1920,
+    /// 1921–1945: early uninsulated cavity walls.
+    From1921To1945,
+    /// 1946–1964: post-war reconstruction.
+    From1946To1964,
+    /// 1965–1974: system building.
+    From1965To1974,
+    /// 1975–1991: first insulation requirements.
+    From1975To1991,
+    /// 1992–2005: Bouwbesluit 1992.
+    From1992To2005,
+    /// 2006–2014: EPC era.
+    From2006To2014,
+    /// 2015 and later: near-zero-energy requirements.
+    From2015,
+}
+
+impl ConstructionPeriod {
+    /// The period of a build year.
+    pub fn of_year(build_year: u16) -> ConstructionPeriod {
+        match build_year {
+            0..=1920 => ConstructionPeriod::Upto1920,
+            1921..=1945 => ConstructionPeriod::From1921To1945,
+            1946..=1964 => ConstructionPeriod::From1946To1964,
+            1965..=1974 => ConstructionPeriod::From1965To1974,
+            1975..=1991 => ConstructionPeriod::From1975To1991,
+            1992..=2005 => ConstructionPeriod::From1992To2005,
+            2006..=2014 => ConstructionPeriod::From2006To2014,
+            _ => ConstructionPeriod::From2015,
+        }
+    }
+}
+
+/// Element areas of one dwelling (m²).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Geometry {
+    /// Roof to outside air.
+    pub roof_m2: f64,
+    /// Outside walls, gross (windows and doors included).
+    pub facade_gross_m2: f64,
+    /// Windows in the outside walls.
+    pub window_m2: f64,
+    /// Outside doors.
+    pub door_m2: f64,
+    /// Floor over the ground or crawlspace.
+    pub ground_floor_m2: f64,
+}
+
+impl Geometry {
+    /// Opaque wall area: gross facade less windows and doors, never negative.
+    pub fn facade_opaque_m2(&self) -> f64 {
+        (self.facade_gross_m2 - self.window_m2 - self.door_m2).max(0.0)
+    }
+}
+
+/// Element ratios to the usable floor area Ag for one dwelling type (calibrated assumption).
+struct GeometryRatios {
+    roof: f64,
+    ground_floor: f64,
+    facade_gross: f64,
+    window_share_of_facade: f64,
+    door: f64,
+}
+
+fn geometry_ratios(dwelling_type: DwellingType) -> GeometryRatios {
+    let r = |roof, ground_floor, facade_gross, window_share_of_facade, door| GeometryRatios {
+        roof,
+        ground_floor,
+        facade_gross,
+        window_share_of_facade,
+        door,
+    };
+    match dwelling_type {
+        // Front and back facades only; party walls border heated neighbours (b = 0).
+        DwellingType::TerracedMid => r(0.50, 0.40, 0.58, 0.45, 0.035),
+        // One gable wall more, mostly blind.
+        DwellingType::TerracedEnd => r(0.55, 0.45, 1.16, 0.21, 0.035),
+        DwellingType::SemiDetached => r(0.50, 0.42, 1.08, 0.33, 0.030),
+        DwellingType::Detached => r(0.52, 0.45, 1.34, 0.20, 0.025),
+        // Apartments: a middle apartment by default; roof and ground floor come from `Position`.
+        DwellingType::ApartmentGallery => r(0.0, 0.0, 0.55, 0.35, 0.030),
+        DwellingType::ApartmentPorch | DwellingType::ApartmentOther => r(0.0, 0.0, 0.55, 0.35, 0.0),
+        // Two storeys: a top maisonnette has roof over half its floor area.
+        DwellingType::Maisonnette => r(0.0, 0.0, 0.60, 0.33, 0.030),
+    }
+}
+
+/// Default element areas of a dwelling from its type, usable floor area and (for apartments)
+/// position in the block.
+pub fn default_geometry(
+    dwelling_type: DwellingType,
+    floor_area_m2: f64,
+    position: Option<Position>,
+) -> Geometry {
+    let ratios = geometry_ratios(dwelling_type);
+    let facade_gross_m2 = ratios.facade_gross * floor_area_m2;
+    let mut geometry = Geometry {
+        roof_m2: ratios.roof * floor_area_m2,
+        facade_gross_m2,
+        window_m2: ratios.window_share_of_facade * facade_gross_m2,
+        door_m2: ratios.door * floor_area_m2,
+        ground_floor_m2: ratios.ground_floor * floor_area_m2,
+    };
+    if !dwelling_type.is_ground_level() {
+        // An apartment's footprint is its floor area (one storey), a maisonnette's half of it.
+        let footprint = if dwelling_type == DwellingType::Maisonnette {
+            0.5 * floor_area_m2
+        } else {
+            0.95 * floor_area_m2
+        };
+        let (roof, floor) = match position.unwrap_or(Position::Middle) {
+            Position::Middle => (false, false),
+            Position::Top => (true, false),
+            Position::Ground => (false, true),
+            Position::GroundTop => (true, true),
+        };
+        if roof {
+            geometry.roof_m2 = footprint;
+        }
+        if floor {
+            geometry.ground_floor_m2 = footprint;
+        }
+    }
+    geometry
+}
+
+/// Thermal quality of the envelope.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Envelope {
+    /// Roof thermal resistance Rc (m²K/W).
+    pub roof_rc: f64,
+    /// Facade thermal resistance Rc (m²K/W).
+    pub facade_rc: f64,
+    /// Ground floor thermal resistance Rc (m²K/W).
+    pub floor_rc: f64,
+    /// Window heat transfer coefficient U (W/m²K).
+    pub window_u: f64,
+    /// Door heat transfer coefficient U (W/m²K).
+    pub door_u: f64,
+    /// Air permeability qv10 (dm³/s per m² of floor area at 10 Pa).
+    pub qv10_dm3_s_m2: f64,
+}
+
+/// Solar energy transmittance of glazing with this U-value: single and double glass let more
+/// sun in than coated HR glass, triple glass least (typical product values; assumption).
+pub fn glazing_g_value(window_u: f64) -> f64 {
+    if window_u >= 2.5 {
+        0.65
+    } else if window_u >= 1.5 {
+        0.62
+    } else if window_u >= 1.0 {
+        0.60
+    } else {
+        0.50
+    }
+}
+
+/// The envelope a dwelling of this period has today when the stock table says nothing: the
+/// as-built quality with the retrofits typical by now (e.g. double glass in pre-war dwellings).
+pub fn default_envelope(period: ConstructionPeriod) -> Envelope {
+    let e = |roof_rc, facade_rc, floor_rc, window_u, door_u, qv10_dm3_s_m2| Envelope {
+        roof_rc,
+        facade_rc,
+        floor_rc,
+        window_u,
+        door_u,
+        qv10_dm3_s_m2,
+    };
+    match period {
+        ConstructionPeriod::Upto1920 => e(0.22, 0.19, 0.15, 2.9, 3.4, 3.5),
+        ConstructionPeriod::From1921To1945 => e(0.22, 0.36, 0.15, 2.9, 3.4, 3.0),
+        ConstructionPeriod::From1946To1964 => e(0.86, 0.36, 0.15, 2.9, 3.4, 3.0),
+        // The RVO terraced 1965–1974 example: cavity 0.43, roof 0.86, floor 0.17, double glass 2.9.
+        ConstructionPeriod::From1965To1974 => e(0.86, 0.43, 0.17, 2.9, 3.4, 2.5),
+        ConstructionPeriod::From1975To1991 => e(1.0, 1.1, 0.3, 2.9, 3.4, 2.0),
+        ConstructionPeriod::From1992To2005 => e(1.9, 2.0, 1.6, 2.9, 3.4, 1.5),
+        ConstructionPeriod::From2006To2014 => e(3.5, 3.0, 3.0, 1.65, 2.0, 1.0),
+        ConstructionPeriod::From2015 => e(6.0, 4.5, 3.5, 1.4, 1.4, 0.6),
+    }
+}
+
+/// Default facade construction: solid walls before 1921, cavity walls after.
+pub fn default_facade_type(period: ConstructionPeriod) -> FacadeType {
+    if period == ConstructionPeriod::Upto1920 {
+        FacadeType::Solid
+    } else {
+        FacadeType::Cavity
+    }
+}
+
+/// Default roof: pitched on houses and maisonnettes, flat on apartment blocks.
+pub fn default_roof_type(dwelling_type: DwellingType) -> RoofType {
+    if dwelling_type.is_ground_level() || dwelling_type == DwellingType::Maisonnette {
+        RoofType::Pitched
+    } else {
+        RoofType::Flat
+    }
+}
+
+/// Default ventilation: natural before 1992, mechanical exhaust after, balanced from 2015.
+pub fn default_ventilation(period: ConstructionPeriod) -> Ventilation {
+    match period {
+        ConstructionPeriod::From1992To2005 | ConstructionPeriod::From2006To2014 => {
+            Ventilation::MechanicalExhaust
+        }
+        ConstructionPeriod::From2015 => Ventilation::BalancedHeatRecovery,
+        _ => Ventilation::Natural,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dutch_dwelling_type_names_are_accepted() {
+        let cases = [
+            ("tussenwoning", DwellingType::TerracedMid),
+            ("Hoekwoning", DwellingType::TerracedEnd),
+            ("twee-onder-een-kap", DwellingType::SemiDetached),
+            ("2-onder-1-kap", DwellingType::SemiDetached),
+            ("Vrijstaand", DwellingType::Detached),
+            ("galerijwoning", DwellingType::ApartmentGallery),
+            ("portiekwoning", DwellingType::ApartmentPorch),
+            ("flat", DwellingType::ApartmentOther),
+            ("etagewoning", DwellingType::ApartmentOther),
+            ("maisonnette", DwellingType::Maisonnette),
+            ("terraced_mid", DwellingType::TerracedMid),
+            ("Terraced Mid", DwellingType::TerracedMid),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(text.parse::<DwellingType>().unwrap(), expected, "{text}");
+        }
+        let err = "bungalow".parse::<DwellingType>().unwrap_err();
+        assert!(err.expected.contains("tussenwoning"));
+    }
+
+    #[test]
+    fn canonical_names_round_trip() {
+        for t in DwellingType::ALL {
+            assert_eq!(t.as_str().parse::<DwellingType>().unwrap(), *t);
+        }
+        for h in Heating::ALL {
+            assert_eq!(h.as_str().parse::<Heating>().unwrap(), *h);
+        }
+        for v in Ventilation::ALL {
+            assert_eq!(v.as_str().parse::<Ventilation>().unwrap(), *v);
+        }
+    }
+
+    #[test]
+    fn systems_in_dutch() {
+        assert_eq!(
+            "stadsverwarming".parse::<Heating>().unwrap(),
+            Heating::DistrictHeating
+        );
+        assert_eq!("CV-ketel".parse::<Heating>().unwrap(), Heating::GasBoiler);
+        assert_eq!(
+            "balansventilatie".parse::<Ventilation>().unwrap(),
+            Ventilation::BalancedHeatRecovery
+        );
+        assert_eq!("spouw".parse::<FacadeType>().unwrap(), FacadeType::Cavity);
+        assert_eq!("plat".parse::<RoofType>().unwrap(), RoofType::Flat);
+        assert!(Heating::DistrictHeating.is_gas_free());
+        assert!(!Heating::HybridHeatPump.is_gas_free());
+    }
+
+    #[test]
+    fn periods() {
+        assert_eq!(
+            ConstructionPeriod::of_year(1920),
+            ConstructionPeriod::Upto1920
+        );
+        assert_eq!(
+            ConstructionPeriod::of_year(1965),
+            ConstructionPeriod::From1965To1974
+        );
+        assert_eq!(
+            ConstructionPeriod::of_year(2024),
+            ConstructionPeriod::From2015
+        );
+    }
+
+    #[test]
+    fn apartment_position_adds_roof_and_floor() {
+        let middle = default_geometry(DwellingType::ApartmentPorch, 70.0, None);
+        assert_eq!(middle.roof_m2, 0.0);
+        assert_eq!(middle.ground_floor_m2, 0.0);
+        let top = default_geometry(DwellingType::ApartmentPorch, 70.0, Some(Position::Top));
+        assert!(top.roof_m2 > 60.0 && top.ground_floor_m2 == 0.0);
+        let house = default_geometry(DwellingType::TerracedMid, 100.0, Some(Position::Top));
+        assert_eq!(house.roof_m2, 50.0);
+    }
+}
