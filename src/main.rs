@@ -2,18 +2,20 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use heatpath::catalogue::Catalogue;
 use heatpath::generate::{generate, GenerateOptions};
-use heatpath::optimise::Silent;
+use heatpath::optimise::greedy::Greedy;
+use heatpath::optimise::lp::{Backend, Lp};
+use heatpath::optimise::{Silent, Solver};
 use heatpath::options::Baseline;
 use heatpath::output::write_file_atomic;
 use heatpath::performance::DwellingModel;
-use heatpath::pipeline::{self, SolverKind};
+use heatpath::pipeline;
 use heatpath::report;
 use heatpath::scenario::Scenario;
 use heatpath::stock::{read_stock, write_stock_csv, ColumnMapping, ReadOptions, StockFormat};
@@ -41,6 +43,21 @@ enum Command {
         /// Solver.
         #[arg(long, value_enum, default_value_t = SolverArg::Greedy)]
         solver: SolverArg,
+        /// LP backend for `--solver lp` (auto: highs when compiled in, else microlp).
+        #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
+        lp_backend: BackendArg,
+        /// Solve the exact model with integer choices (branch and bound; small instances).
+        #[arg(long)]
+        milp: bool,
+        /// Time limit per LP or MILP solve, in seconds.
+        #[arg(long)]
+        time_limit: Option<f64>,
+        /// Also run the other solvers on the same problem and compare cost, bound, gap and time.
+        #[arg(long)]
+        compare: bool,
+        /// Write the exact model (slacks included) as free MPS to this file.
+        #[arg(long)]
+        export_mps: Option<PathBuf>,
     },
     /// Report the current state of a stock.
     Assess {
@@ -85,10 +102,24 @@ enum Command {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum SolverArg {
-    /// Greedy: cheapest steps per kWh, year by year.
+    /// Greedy: cheapest steps per kWh, then scheduled year by year.
     Greedy,
+    /// The exact model: LP relaxation with rounding (or MILP with --milp).
+    Lp,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum BackendArg {
+    /// HiGHS when compiled in, else microlp.
+    Auto,
+    /// microlp: pure Rust simplex.
+    Microlp,
+    /// Clarabel: pure Rust interior point.
+    Clarabel,
+    /// HiGHS (needs the `highs` cargo feature).
+    Highs,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -142,7 +173,47 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             scenario,
             out,
             solver,
-        } => plan(&scenario, &out, solver, cli.quiet),
+            lp_backend,
+            milp,
+            time_limit,
+            compare,
+            export_mps,
+        } => {
+            let backend = match lp_backend {
+                BackendArg::Auto if Backend::Highs.available() => Backend::Highs,
+                BackendArg::Auto | BackendArg::Microlp => Backend::Microlp,
+                BackendArg::Clarabel => Backend::Clarabel,
+                BackendArg::Highs => Backend::Highs,
+            };
+            if time_limit.is_some_and(|t| !(t.is_finite() && t > 0.0)) {
+                anyhow::bail!(UsageError(
+                    "--time-limit expects a number of seconds > 0".into()
+                ));
+            }
+            if milp && solver != SolverArg::Lp {
+                anyhow::bail!(UsageError("--milp goes with --solver lp".into()));
+            }
+            if (solver == SolverArg::Lp || compare) && !backend.available() {
+                anyhow::bail!(UsageError(format!(
+                    "the {} backend is not compiled in: build with `--features highs`",
+                    backend.as_str()
+                )));
+            }
+            let lp = Lp {
+                backend,
+                milp,
+                time_limit: time_limit.map(Duration::from_secs_f64),
+            };
+            plan(
+                &scenario,
+                &out,
+                solver,
+                lp,
+                compare,
+                export_mps.as_deref(),
+                cli.quiet,
+            )
+        }
         Command::Assess {
             stock,
             scenario,
@@ -207,13 +278,39 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-fn plan(scenario: &Path, out: &Path, solver: SolverArg, quiet: bool) -> anyhow::Result<()> {
+/// A command-line usage error (exit code 2).
+#[derive(Debug)]
+struct UsageError(String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+fn plan(
+    scenario: &Path,
+    out: &Path,
+    solver: SolverArg,
+    lp: Lp,
+    compare: bool,
+    export_mps: Option<&Path>,
+    quiet: bool,
+) -> anyhow::Result<()> {
     let started = Instant::now();
     let prepared = pipeline::prepare(scenario, None)?;
-    let kind = match solver {
-        SolverArg::Greedy => SolverKind::Greedy,
+    if let Some(path) = export_mps {
+        pipeline::export_mps(&prepared, path, lp.milp)?;
+    }
+    let greedy = Greedy;
+    let (primary, other): (&dyn Solver, &dyn Solver) = match solver {
+        SolverArg::Greedy => (&greedy, &lp),
+        SolverArg::Lp => (&lp, &greedy),
     };
-    let mut run = pipeline::solve(prepared, kind, &mut Silent)?;
+    let others: Vec<&dyn Solver> = if compare { vec![other] } else { Vec::new() };
+    let mut run = pipeline::solve(prepared, primary, &others, &mut Silent)?;
     report::write_outputs(&mut run, out, started)?;
     if !quiet {
         print!(

@@ -13,6 +13,7 @@ use rayon::prelude::*;
 
 use crate::catalogue::{Catalogue, Family, HeatingChange, PriceClass, Scale};
 use crate::performance::{DwellingBasis, DwellingModel, Performance, State};
+use crate::plan::{Choice, Plan};
 use crate::scenario::{Averaging, PathMetric, Scenario};
 use crate::stock::{Dwelling, Stock};
 
@@ -319,6 +320,21 @@ impl OptionSet {
     /// The planning year of index `t`.
     pub fn year(&self, t: usize) -> u16 {
         self.first_year + t as u16
+    }
+
+    /// The plan of per-unit (option, year index) choices.
+    pub fn plan(&self, choices: &[Option<(usize, usize)>]) -> Plan {
+        Plan {
+            choices: choices
+                .iter()
+                .map(|c| {
+                    c.map(|(o, t)| Choice {
+                        package: self.package[o],
+                        year: self.year(t),
+                    })
+                })
+                .collect(),
+        }
     }
 }
 

@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use crate::catalogue::{Catalogue, CatalogueError};
 use crate::evaluate::{evaluate, EvaluateError, Evaluation};
-use crate::optimise::greedy::Greedy;
+use crate::optimise::model::{LpModel, Penalties};
+use crate::optimise::mps::write_mps;
 use crate::optimise::{Observer, OptimiseError, Problem, Solution, Solver};
 use crate::options::{build_options, Baseline, DecisionUnits, OptionSet};
 use crate::performance::DwellingModel;
@@ -153,21 +154,23 @@ pub fn prepare_from(
     })
 }
 
-/// Which solver to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SolverKind {
-    /// The greedy heuristic.
-    Greedy,
-}
-
-impl SolverKind {
-    /// The solver for this kind.
-    pub fn solver(self) -> Box<dyn Solver> {
-        match self {
-            SolverKind::Greedy => Box::new(Greedy),
-        }
-    }
+/// A solver's result in a comparison.
+#[derive(Debug, Clone, Serialize)]
+pub struct ComparisonRow {
+    /// Solver name.
+    pub solver: &'static str,
+    /// Discounted investment of its plan (evaluator).
+    pub objective_eur: f64,
+    /// Penalties for the targets its plan misses (evaluator shortfalls × model penalties).
+    pub penalty_eur: Option<f64>,
+    /// Its own lower bound.
+    pub lower_bound_eur: Option<f64>,
+    /// Gap of its plan to the best bound of the comparison.
+    pub gap: Option<f64>,
+    /// Every target met.
+    pub all_targets_met: bool,
+    /// Seconds to solve.
+    pub solve_s: f64,
 }
 
 /// A solved and evaluated plan.
@@ -177,56 +180,140 @@ pub struct PlanRun {
     pub prepared: Prepared,
     /// The solver's name.
     pub solver: &'static str,
-    /// What the solver returned.
+    /// What the solver returned (its lower bound raised to the best of a comparison).
     pub solution: Solution,
     /// What the plan does.
     pub evaluation: Evaluation,
+    /// Penalties for missed targets, when a solver defined them (LP family).
+    pub penalty_eur: Option<f64>,
+    /// Other solvers run on the same problem (`--compare`), this one first.
+    pub comparison: Vec<ComparisonRow>,
 }
 
-impl PlanRun {
-    /// The gap between the plan's objective and the solver's lower bound, relative to the bound.
-    pub fn gap(&self) -> Option<f64> {
-        self.solution.lower_bound_eur.map(|bound| {
-            let objective = self.evaluation.objective_eur;
-            if bound.abs() < 1e-9 {
-                if objective.abs() < 1e-9 {
-                    0.0
-                } else {
-                    f64::INFINITY
-                }
-            } else {
-                ((objective - bound) / bound.abs()).max(0.0)
+/// The penalty the model charges for what `evaluation` misses: path shortfalls in kWh/yr of
+/// path units, label-A, gas-free and E/F/G shortfalls in dwellings.
+pub fn penalty_of(evaluation: &Evaluation, penalties: &Penalties, options: &OptionSet) -> f64 {
+    let totals = &options.totals;
+    evaluation
+        .targets
+        .iter()
+        .map(|t| match t.name.as_str() {
+            "heat_demand_path" | "ep2_path" => {
+                penalties.path_eur * t.shortfall * totals.path_weight
             }
+            "label_a_share" => penalties.dwelling_eur * (t.shortfall * totals.dwellings).round(),
+            "gas_free_dwellings" | "efg_phase_out" => penalties.dwelling_eur * t.shortfall,
+            _ => 0.0,
         })
+        .sum()
+}
+
+/// Relative gap of an objective to a bound (0 when both vanish).
+pub fn relative_gap(objective: f64, bound: f64) -> f64 {
+    if bound.abs() < 1e-9 {
+        if objective.abs() < 1e-6 {
+            0.0
+        } else {
+            f64::INFINITY
+        }
+    } else {
+        ((objective - bound) / bound.abs()).max(0.0)
     }
 }
 
-/// Solves and evaluates.
+impl PlanRun {
+    /// The gap between the plan's penalised objective and the best lower bound.
+    pub fn gap(&self) -> Option<f64> {
+        let bound = self.solution.lower_bound_eur?;
+        Some(relative_gap(
+            self.evaluation.objective_eur + self.penalty_eur.unwrap_or(0.0),
+            bound,
+        ))
+    }
+}
+
+/// Solves with `primary` and evaluates; each of `others` is solved and evaluated too, and the
+/// best lower bound found applies to every plan.
 pub fn solve(
     prepared: Prepared,
-    kind: SolverKind,
+    primary: &dyn Solver,
+    others: &[&dyn Solver],
     observer: &mut dyn Observer,
 ) -> Result<PlanRun, Error> {
     let mut prepared = prepared;
-    let solver = kind.solver();
-    let t = Instant::now();
-    let problem = Problem::new(&prepared.options, &prepared.scenario);
-    let solution = solver.solve(&problem, observer)?;
-    prepared.timings.solve = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    let evaluation = evaluate(
-        &prepared.stock,
-        &prepared.units,
-        &prepared.baseline,
-        &prepared.catalogue,
-        &prepared.scenario,
-        &solution.plan,
-    )?;
-    prepared.timings.evaluate = t.elapsed().as_secs_f64();
+    let mut results = Vec::new();
+    for solver in std::iter::once(primary).chain(others.iter().copied()) {
+        let t = Instant::now();
+        let problem = Problem::new(&prepared.options, &prepared.scenario);
+        let solution = solver.solve(&problem, observer)?;
+        let solve_s = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let evaluation = evaluate(
+            &prepared.stock,
+            &prepared.units,
+            &prepared.baseline,
+            &prepared.catalogue,
+            &prepared.scenario,
+            &solution.plan,
+        )?;
+        results.push((
+            solver.name(),
+            solution,
+            evaluation,
+            solve_s,
+            t.elapsed().as_secs_f64(),
+        ));
+    }
+    let penalties = results.iter().find_map(|r| r.1.details.penalties);
+    let best_bound = results
+        .iter()
+        .filter_map(|r| r.1.lower_bound_eur)
+        .fold(None, |best: Option<f64>, b| {
+            Some(best.map_or(b, |x| x.max(b)))
+        });
+    let comparison: Vec<ComparisonRow> = results
+        .iter()
+        .map(|(name, solution, evaluation, solve_s, _)| {
+            let penalty = penalties.map(|p| penalty_of(evaluation, &p, &prepared.options));
+            ComparisonRow {
+                solver: name,
+                objective_eur: evaluation.objective_eur,
+                penalty_eur: penalty,
+                lower_bound_eur: solution.lower_bound_eur,
+                gap: best_bound
+                    .map(|b| relative_gap(evaluation.objective_eur + penalty.unwrap_or(0.0), b)),
+                all_targets_met: evaluation.all_targets_met(),
+                solve_s: *solve_s,
+            }
+        })
+        .collect();
+    let (solver, mut solution, evaluation, solve_s, evaluate_s) = results.swap_remove(0);
+    solution.lower_bound_eur = best_bound;
+    prepared.timings.solve = solve_s;
+    prepared.timings.evaluate = evaluate_s;
     Ok(PlanRun {
+        penalty_eur: comparison[0].penalty_eur,
+        comparison: if others.is_empty() {
+            Vec::new()
+        } else {
+            comparison
+        },
         prepared,
-        solver: solver.name(),
+        solver,
         solution,
         evaluation,
     })
+}
+
+/// Writes the exact model of the prepared problem as free MPS (the LP relaxation, or with
+/// integer choice columns).
+pub fn export_mps(prepared: &Prepared, path: &Path, integer: bool) -> Result<(), Error> {
+    let problem = Problem::new(&prepared.options, &prepared.scenario);
+    let model = LpModel::build(&problem);
+    crate::output::write_file_atomic(path, |w| write_mps(w, &model, "heatpath", integer)).map_err(
+        |source| Error::Write {
+            path: path.to_path_buf(),
+            source,
+        },
+    )
 }

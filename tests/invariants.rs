@@ -3,68 +3,10 @@
 
 mod common;
 
+use heatpath::optimise::greedy::Greedy;
 use heatpath::optimise::Silent;
-use heatpath::pipeline::{solve, SolverKind};
+use heatpath::pipeline::solve;
 use proptest::prelude::*;
-
-fn check_invariants(run: &heatpath::pipeline::PlanRun) {
-    let p = &run.prepared;
-    let e = &run.evaluation;
-    let n_years = p.scenario.n_years();
-    // Budgets and capacity are never exceeded.
-    for (t, row) in e.trajectory.iter().skip(1).enumerate() {
-        if let Some(budget) = p.scenario.budget_eur[t] {
-            assert!(
-                row.spend_eur <= budget * (1.0 + 1e-9) + 1e-6,
-                "year {}: spend {} > budget {}",
-                row.year,
-                row.spend_eur,
-                budget
-            );
-        }
-        if let Some(capacity) = p.scenario.capacity_dwellings[t] {
-            assert!(
-                row.dwellings_treated as f64 <= capacity + 1e-9,
-                "year {}: {} dwellings > capacity {}",
-                row.year,
-                row.dwellings_treated,
-                capacity
-            );
-        }
-    }
-    assert_eq!(e.trajectory.len(), n_years + 1);
-    // One option per unit, and a unit (complex) moves as one.
-    for u in 0..p.units.len() {
-        let choice = run.solution.plan.choices[u];
-        for &i in p.units.members(u) {
-            assert_eq!(
-                e.dwellings[i as usize].choice, choice,
-                "unit {u} does not move as one"
-            );
-        }
-        if let Some(c) = choice {
-            assert!((p.scenario.first_year..=p.scenario.last_year).contains(&c.year));
-        }
-    }
-    // Totals add up.
-    let by_units: f64 = e.units.iter().map(|u| u.cost_eur).sum();
-    let by_dwellings: f64 = e.dwellings.iter().map(|d| d.cost_eur).sum();
-    let by_years: f64 = e.trajectory.iter().map(|r| r.spend_eur).sum();
-    for v in [by_units, by_dwellings, by_years] {
-        assert!((v - e.total_investment_eur).abs() <= 1e-6 * e.total_investment_eur.max(1.0));
-    }
-    let discounted: f64 = e.trajectory.iter().map(|r| r.discounted_spend_eur).sum();
-    assert!((discounted - e.objective_eur).abs() <= 1e-6 * e.objective_eur.max(1.0));
-    // Untouched dwellings keep their before-state and cost nothing.
-    for d in e.dwellings.iter().filter(|d| d.choice.is_none()) {
-        assert_eq!(d.before, d.after);
-        assert_eq!(d.cost_eur, 0.0);
-    }
-    // The label counts of every year add up to the stock.
-    for row in &e.trajectory {
-        assert_eq!(row.label_counts.iter().sum::<u64>() as usize, p.stock.len());
-    }
-}
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
@@ -84,16 +26,16 @@ proptest! {
             extra.push_str(&format!("[capacity]\nevery_year = {c}\n"));
         }
         let prepared = common::prepared(dwellings, 1, seed, common::scenario(&extra));
-        let run = solve(prepared, SolverKind::Greedy, &mut Silent).unwrap();
-        check_invariants(&run);
+        let run = solve(prepared, &Greedy, &[], &mut Silent).unwrap();
+        common::check_invariants(&run);
     }
 }
 
 #[test]
 fn without_budgets_the_greedy_plan_meets_every_target_on_the_sample_sized_stock() {
     let prepared = common::prepared(3000, 1, 16, common::scenario(""));
-    let run = solve(prepared, SolverKind::Greedy, &mut Silent).unwrap();
-    check_invariants(&run);
+    let run = solve(prepared, &Greedy, &[], &mut Silent).unwrap();
+    common::check_invariants(&run);
     let missed: Vec<_> = run.evaluation.targets.iter().filter(|t| !t.met).collect();
     assert!(missed.is_empty(), "{missed:?}");
 }
@@ -101,8 +43,8 @@ fn without_budgets_the_greedy_plan_meets_every_target_on_the_sample_sized_stock(
 #[test]
 fn a_zero_budget_gives_an_empty_plan_with_every_miss_stated() {
     let prepared = common::prepared(400, 1, 3, common::scenario("[budget]\nevery_year = 0\n"));
-    let run = solve(prepared, SolverKind::Greedy, &mut Silent).unwrap();
-    check_invariants(&run);
+    let run = solve(prepared, &Greedy, &[], &mut Silent).unwrap();
+    common::check_invariants(&run);
     assert_eq!(run.solution.plan.n_assigned(), 0);
     assert_eq!(run.evaluation.total_investment_eur, 0.0);
     let missed: Vec<&str> = run
@@ -127,8 +69,8 @@ fn max_reduction_mode_leaves_no_budget_that_could_still_buy_a_reduction() {
             "mode = \"max_reduction\"\n[budget]\nevery_year = {budget}\n"
         )),
     );
-    let run = solve(prepared, SolverKind::Greedy, &mut Silent).unwrap();
-    check_invariants(&run);
+    let run = solve(prepared, &Greedy, &[], &mut Silent).unwrap();
+    common::check_invariants(&run);
     let opts = &run.prepared.options;
     assert!(run.solution.plan.n_assigned() > 0);
     for (t, row) in run.evaluation.trajectory.iter().skip(1).enumerate() {
@@ -146,5 +88,44 @@ fn max_reduction_mode_leaves_no_budget_that_could_still_buy_a_reduction() {
                 );
             }
         }
+    }
+}
+
+/// What the solvers optimise (the option set's costs and effects) must be what the evaluator
+/// finds for the same plan, or a solver's "optimum" means nothing.
+#[test]
+fn option_costs_and_effects_equal_the_evaluators() {
+    use heatpath::optimise::lp::Lp;
+    use heatpath::optimise::round::PlanState;
+    use heatpath::optimise::Problem;
+    for seed in [16u64, 3, 8] {
+        let prepared = common::prepared(1500, 1, seed, common::scenario(""));
+        let run = solve(prepared, &Lp::default(), &[&Greedy], &mut Silent).unwrap();
+        let p = &run.prepared;
+        let problem = Problem::new(&p.options, &p.scenario);
+        let mut state = PlanState::empty(&problem, run.solution.details.penalties.unwrap());
+        for (u, choice) in run.solution.plan.choices.iter().enumerate() {
+            if let Some(c) = choice {
+                let o = p
+                    .options
+                    .of_unit(u)
+                    .find(|&o| p.options.package[o] == c.package)
+                    .expect("the plan's option exists");
+                state.set(u, Some((o, (c.year - p.scenario.first_year) as usize)));
+            }
+        }
+        let e = &run.evaluation;
+        assert!(
+            (state.cost() - e.objective_eur).abs() <= 1e-6 * e.objective_eur,
+            "seed {seed}: model cost {} vs evaluator {}",
+            state.cost(),
+            e.objective_eur
+        );
+        assert!(
+            (state.penalty() - run.penalty_eur.unwrap()).abs() <= 1e-6 * state.penalty().max(1.0),
+            "seed {seed}: model penalty {} vs evaluator {}",
+            state.penalty(),
+            run.penalty_eur.unwrap()
+        );
     }
 }

@@ -19,7 +19,6 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
 use super::{Observer, OptimiseError, Problem, Progress, Solution, SolveStatus, Solver};
-use crate::plan::{Choice, Plan};
 use crate::scenario::Mode;
 
 /// The greedy solver.
@@ -385,23 +384,14 @@ impl Solver for Greedy {
 
         if problem.mode == Mode::MaxReduction {
             let (choice, steps) = max_reduction(problem);
-            let plan = Plan {
-                choices: choice
-                    .iter()
-                    .map(|c| {
-                        c.map(|(o, t)| Choice {
-                            package: opts.package[o],
-                            year: opts.year(t),
-                        })
-                    })
-                    .collect(),
-            };
+            let plan = opts.plan(&choice);
             return Ok(Solution {
                 plan,
                 status: SolveStatus::Heuristic,
                 lower_bound_eur: None,
                 iterations: steps,
                 notes: Vec::new(),
+                details: Default::default(),
             });
         }
         let mut selection = Selection::new(problem);
@@ -478,17 +468,10 @@ impl Solver for Greedy {
             schedule.build_ahead(t, final_requirement);
         }
 
-        let plan = Plan {
-            choices: (0..opts.n_units())
-                .map(|u| match (schedule.chosen[u], schedule.year[u]) {
-                    (Some(o), Some(t)) => Some(Choice {
-                        package: opts.package[o],
-                        year: opts.year(t),
-                    }),
-                    _ => None,
-                })
-                .collect(),
-        };
+        let scheduled: Vec<Option<(usize, usize)>> = (0..opts.n_units())
+            .map(|u| schedule.chosen[u].zip(schedule.year[u]))
+            .collect();
+        let plan = opts.plan(&scheduled);
         let unscheduled = schedule.waiting().count();
         let path = EFFECTS.iter().position(|e| *e == Effect::Path).unwrap_or(0);
         let requirements_met =
@@ -512,6 +495,7 @@ impl Solver for Greedy {
             lower_bound_eur: None,
             iterations: selection.steps,
             notes,
+            details: Default::default(),
         })
     }
 }

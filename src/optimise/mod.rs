@@ -7,6 +7,10 @@
 //! (status, lower bound). What the plan achieves is computed by [`crate::evaluate`] alone.
 
 pub mod greedy;
+pub mod lp;
+pub mod model;
+pub mod mps;
+pub mod round;
 
 use serde::Serialize;
 
@@ -150,6 +154,34 @@ pub struct Solution {
     pub iterations: u64,
     /// Remarks for the summary.
     pub notes: Vec<String>,
+    /// What exact solvers know beyond the plan.
+    pub details: SolveDetails,
+}
+
+/// Details an exact solver reports (all absent for the greedy solver).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SolveDetails {
+    /// Optimum of the LP relaxation (discounted euros, penalties included).
+    pub lp_bound_eur: Option<f64>,
+    /// Units fractional in the relaxation, rounded by the repair step.
+    pub fractional_units: Option<usize>,
+    /// Penalties on target slacks.
+    pub penalties: Option<model::Penalties>,
+    /// Shadow prices of the coupling rows.
+    pub shadow_prices: Option<lp::ShadowPrices>,
+    /// Target rows the LP relaxation can only meet with slack (the catalogue and budgets cannot
+    /// reach them).
+    pub missed_in_relaxation: Vec<String>,
+    /// For missed targets: the budget that would meet them.
+    pub budget_relief: Option<lp::BudgetRelief>,
+    /// LP backend.
+    pub backend: Option<&'static str>,
+    /// Seconds per stage of an exact solve (model, relaxation, duals, integer plan).
+    pub stage_seconds: Vec<(&'static str, f64)>,
+    /// Model columns.
+    pub columns: Option<usize>,
+    /// Model rows.
+    pub rows: Option<usize>,
 }
 
 /// A progress report from a solver.

@@ -73,8 +73,30 @@ pub struct Summary {
     pub total_investment_eur: f64,
     /// Solver's lower bound on the objective, if it has one.
     pub lower_bound_eur: Option<f64>,
-    /// (objective − bound) / bound, if there is a bound.
+    /// (objective + penalty − bound) / bound, if there is a bound.
     pub gap: Option<f64>,
+    /// Optimum of the LP relaxation (penalties included), when an LP was solved.
+    pub lp_bound_eur: Option<f64>,
+    /// Penalties the exact model charges for the plan's missed targets (0 when all are met).
+    pub penalty_eur: Option<f64>,
+    /// Penalties per unit of slack in the exact model.
+    pub penalties: Option<crate::optimise::model::Penalties>,
+    /// Shadow prices of the coupling rows.
+    pub shadow_prices: Option<crate::optimise::lp::ShadowPrices>,
+    /// For targets the LP misses: what extra budget would meet them.
+    pub budget_relief: Option<crate::optimise::lp::BudgetRelief>,
+    /// Units fractional in the LP relaxation.
+    pub fractional_units: Option<usize>,
+    /// LP backend.
+    pub lp_backend: Option<&'static str>,
+    /// Seconds per stage of the exact solve.
+    pub lp_stage_seconds: Vec<(&'static str, f64)>,
+    /// LP model size: columns and rows.
+    pub lp_columns: Option<usize>,
+    /// LP model rows.
+    pub lp_rows: Option<usize>,
+    /// Other solvers on the same problem (`--compare`).
+    pub comparison: Vec<crate::pipeline::ComparisonRow>,
     /// The stock today.
     pub baseline: YearFigures,
     /// The stock in the last planning year.
@@ -152,6 +174,23 @@ pub fn summary(run: &PlanRun) -> Summary {
         total_investment_eur: e.total_investment_eur,
         lower_bound_eur: run.solution.lower_bound_eur,
         gap: run.gap(),
+        lp_bound_eur: run.solution.details.lp_bound_eur.or_else(|| {
+            run.comparison.iter().find_map(|c| {
+                (c.solver == "lp" || c.solver == "milp")
+                    .then_some(c.lower_bound_eur)
+                    .flatten()
+            })
+        }),
+        penalty_eur: run.penalty_eur,
+        penalties: run.solution.details.penalties,
+        shadow_prices: run.solution.details.shadow_prices.clone(),
+        budget_relief: run.solution.details.budget_relief.clone(),
+        fractional_units: run.solution.details.fractional_units,
+        lp_backend: run.solution.details.backend,
+        lp_stage_seconds: run.solution.details.stage_seconds.clone(),
+        lp_columns: run.solution.details.columns,
+        lp_rows: run.solution.details.rows,
+        comparison: run.comparison.clone(),
         baseline: figures(&e.trajectory[0]),
         last: figures(e.trajectory.last().unwrap_or(&e.trajectory[0])),
         targets: e.targets.clone(),

@@ -165,6 +165,27 @@ pub fn plan(summary: &Summary, out: &str) -> String {
         let _ = writeln!(s, "  lower bound                  {:>14}", euros(bound));
         let _ = writeln!(s, "  gap                          {:>13.3} %", 100.0 * gap);
     }
+    if !summary.comparison.is_empty() {
+        let _ = writeln!(
+            s,
+            "  {:<10} {:>14} {:>14} {:>14} {:>9} {:>8}",
+            "solver", "cost", "penalty", "bound", "gap", "time"
+        );
+        for c in &summary.comparison {
+            let _ = writeln!(
+                s,
+                "  {:<10} {:>14} {:>14} {:>14} {:>9} {:>7.2}s",
+                c.solver,
+                euros(c.objective_eur),
+                c.penalty_eur.map(euros).unwrap_or_else(|| "-".into()),
+                c.lower_bound_eur.map(euros).unwrap_or_else(|| "-".into()),
+                c.gap
+                    .map(|g| format!("{:.3} %", 100.0 * g))
+                    .unwrap_or_else(|| "-".into()),
+                c.solve_s
+            );
+        }
+    }
     let b = &summary.baseline;
     let l = &summary.last;
     let _ = writeln!(

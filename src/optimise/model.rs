@@ -1,0 +1,313 @@
+//! The exact optimisation model of DESIGN §7 as plain data: columns (variables) and rows.
+//!
+//! One representation serves every LP backend (through good_lp), the MPS export and the rounding
+//! step, so the model an external solver reads from `--export-mps` is by construction the one
+//! heatpath solved.
+//!
+//! Conventions (also in the README): minimisation; the objective is discounted investment in
+//! euros plus penalties on slack columns; `x` columns are in [0, 1] (binary with `--milp`), slack
+//! columns ≥ 0. Rows are in natural units: path rows in kWh/yr of Σ weight × metric (for the
+//! default floor-area-weighted heat demand, kWh/yr of heat demand), budget rows in euros of that
+//! year, capacity rows in dwellings, label-A, gas-free and E/F/G rows in dwellings.
+
+use super::Problem;
+
+/// Row sense.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sense {
+    /// Σ a·x ≤ rhs.
+    Le,
+    /// Σ a·x ≥ rhs.
+    Ge,
+}
+
+/// What a row stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowKind {
+    /// At most one option per unit.
+    Unit(usize),
+    /// The path in year index t.
+    Path(usize),
+    /// The budget in year index t.
+    Budget(usize),
+    /// The capacity in year index t.
+    Capacity(usize),
+    /// The label-A target.
+    LabelA,
+    /// The gas-free target.
+    GasFree,
+    /// Unit u's E/F/G dwellings lifted by the phase-out year.
+    Efg(usize),
+}
+
+impl RowKind {
+    /// A coupling row (links units), as opposed to a unit's own row.
+    pub fn is_coupling(self) -> bool {
+        !matches!(self, RowKind::Unit(_) | RowKind::Efg(_))
+    }
+}
+
+/// A model row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// Name (MPS-safe).
+    pub name: String,
+    /// What it stands for.
+    pub kind: RowKind,
+    /// Sense.
+    pub sense: Sense,
+    /// Right-hand side.
+    pub rhs: f64,
+    /// (column, coefficient) pairs.
+    pub entries: Vec<(usize, f64)>,
+}
+
+/// What a column stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// Unit `unit` takes option `option` (index into the option set) in year index `t`.
+    Choice {
+        /// Unit.
+        unit: usize,
+        /// Option.
+        option: usize,
+        /// Year index.
+        t: usize,
+    },
+    /// Slack of the row with this index.
+    Slack(usize),
+}
+
+/// A model column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    /// Name (MPS-safe).
+    pub name: String,
+    /// What it stands for.
+    pub kind: ColumnKind,
+    /// Objective coefficient.
+    pub cost: f64,
+    /// Upper bound (lower bound is 0).
+    pub upper: f64,
+    /// Integer (binary) in MILP mode.
+    pub integer: bool,
+}
+
+/// Penalties per unit of slack: far above any real cost, so a target is only missed when it
+/// cannot be met.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Penalties {
+    /// Euros per kWh/yr of path shortfall (path units).
+    pub path_eur: f64,
+    /// Euros per dwelling short of the label-A, gas-free or E/F/G targets.
+    pub dwelling_eur: f64,
+}
+
+impl Penalties {
+    /// Twenty times the dearest option per unit of its effect.
+    pub fn for_problem(p: &Problem) -> Penalties {
+        let o = p.options;
+        let mut path_ratio: f64 = 0.0;
+        let mut dearest: f64 = 0.0;
+        for u in 0..o.n_units() {
+            for k in o.of_unit(u) {
+                for t in 0..o.n_years {
+                    let cost = o.discounted_cost_eur(u, k, t).max(0.0);
+                    dearest = dearest.max(cost);
+                    if o.path_reduction[k] > 1e-6 {
+                        path_ratio = path_ratio.max(cost / o.path_reduction[k]);
+                    }
+                }
+            }
+        }
+        Penalties {
+            path_eur: (20.0 * path_ratio).max(100.0),
+            dwelling_eur: (20.0 * dearest).max(1e6),
+        }
+    }
+}
+
+/// The model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LpModel {
+    /// Columns: all choice columns first, then slacks.
+    pub columns: Vec<Column>,
+    /// Rows.
+    pub rows: Vec<Row>,
+    /// Number of choice columns.
+    pub n_choices: usize,
+    /// The penalties used.
+    pub penalties: Penalties,
+}
+
+impl LpModel {
+    /// Builds the model of `p`.
+    pub fn build(p: &Problem) -> LpModel {
+        let o = p.options;
+        let n_years = o.n_years;
+        let penalties = Penalties::for_problem(p);
+        let mut columns = Vec::with_capacity(o.len() * n_years);
+        for u in 0..o.n_units() {
+            for k in o.of_unit(u) {
+                for t in 0..n_years {
+                    columns.push(Column {
+                        name: format!("x_u{u}_p{}_{}", o.package[k], o.year(t)),
+                        kind: ColumnKind::Choice {
+                            unit: u,
+                            option: k,
+                            t,
+                        },
+                        cost: o.discounted_cost_eur(u, k, t),
+                        upper: 1.0,
+                        integer: true,
+                    });
+                }
+            }
+        }
+        let n_choices = columns.len();
+        // Options are numbered unit by unit, so choice columns run option by option, year by year.
+        let column_of = |k: usize, t: usize| -> usize { k * n_years + t };
+        let mut rows = Vec::new();
+        for u in 0..o.n_units() {
+            let entries: Vec<(usize, f64)> = o
+                .of_unit(u)
+                .flat_map(|k| (0..n_years).map(move |t| (column_of(k, t), 1.0)))
+                .collect();
+            rows.push(Row {
+                name: format!("unit_{u}"),
+                kind: RowKind::Unit(u),
+                sense: Sense::Le,
+                rhs: 1.0,
+                entries,
+            });
+        }
+        let cumulative = |coefficient: &dyn Fn(usize) -> f64, last_t: usize| -> Vec<(usize, f64)> {
+            let mut entries = Vec::new();
+            for u in 0..o.n_units() {
+                for k in o.of_unit(u) {
+                    let a = coefficient(k);
+                    if a != 0.0 {
+                        for t in 0..=last_t {
+                            entries.push((column_of(k, t), a));
+                        }
+                    }
+                }
+            }
+            entries
+        };
+        for t in 0..n_years {
+            if let Some(required) = p.path_required[t].filter(|r| *r > 0.0) {
+                rows.push(Row {
+                    name: format!("path_{}", o.year(t)),
+                    kind: RowKind::Path(t),
+                    sense: Sense::Ge,
+                    rhs: required,
+                    entries: cumulative(&|k| o.path_reduction[k], t),
+                });
+            }
+        }
+        for t in 0..n_years {
+            if let Some(budget) = p.budget_eur[t] {
+                let mut entries = Vec::new();
+                for u in 0..o.n_units() {
+                    for k in o.of_unit(u) {
+                        entries.push((column_of(k, t), o.cost_eur(u, k, t)));
+                    }
+                }
+                rows.push(Row {
+                    name: format!("budget_{}", o.year(t)),
+                    kind: RowKind::Budget(t),
+                    sense: Sense::Le,
+                    rhs: budget,
+                    entries,
+                });
+            }
+            if let Some(capacity) = p.capacity_dwellings[t] {
+                let mut entries = Vec::new();
+                for u in 0..o.n_units() {
+                    for k in o.of_unit(u) {
+                        entries.push((column_of(k, t), f64::from(o.unit_dwellings[u])));
+                    }
+                }
+                rows.push(Row {
+                    name: format!("capacity_{}", o.year(t)),
+                    kind: RowKind::Capacity(t),
+                    sense: Sense::Le,
+                    rhs: capacity,
+                    entries,
+                });
+            }
+        }
+        let count_rows: [(Option<super::CountTarget>, RowKind, &str, &[i32]); 2] = [
+            (p.label_a, RowKind::LabelA, "label_a", &o.label_a_gain),
+            (p.gas_free, RowKind::GasFree, "gas_free", &o.gas_free_gain),
+        ];
+        for (target, kind, name, gain) in count_rows {
+            if let Some(target) = target.filter(|t| t.required_gain > 0.0) {
+                rows.push(Row {
+                    name: format!("{name}_{}", o.year(target.year_index)),
+                    kind,
+                    sense: Sense::Ge,
+                    rhs: target.required_gain,
+                    entries: cumulative(&|k| f64::from(gain[k]), target.year_index),
+                });
+            }
+        }
+        if let Some(deadline) = p.efg_deadline {
+            for u in 0..o.n_units() {
+                let before = o.unit_efg_before[u];
+                if before == 0 {
+                    continue;
+                }
+                let mut entries = Vec::new();
+                for k in o.of_unit(u) {
+                    let lifted = f64::from(before) - f64::from(o.efg_after[k]);
+                    if lifted > 0.0 {
+                        for t in 0..=deadline {
+                            entries.push((column_of(k, t), lifted));
+                        }
+                    }
+                }
+                rows.push(Row {
+                    name: format!("efg_{u}"),
+                    kind: RowKind::Efg(u),
+                    sense: Sense::Ge,
+                    rhs: f64::from(before),
+                    entries,
+                });
+            }
+        }
+        // Slacks on every target row.
+        for (r, row) in rows.iter_mut().enumerate() {
+            let penalty = match row.kind {
+                RowKind::Path(_) => penalties.path_eur,
+                RowKind::LabelA | RowKind::GasFree | RowKind::Efg(_) => penalties.dwelling_eur,
+                _ => continue,
+            };
+            let column = columns.len();
+            columns.push(Column {
+                name: format!("s_{}", row.name),
+                kind: ColumnKind::Slack(r),
+                cost: penalty,
+                upper: f64::INFINITY,
+                integer: false,
+            });
+            row.entries.push((column, 1.0));
+        }
+        LpModel {
+            columns,
+            rows,
+            n_choices,
+            penalties,
+        }
+    }
+
+    /// The objective value of a column vector.
+    pub fn objective(&self, values: &[f64]) -> f64 {
+        self.columns
+            .iter()
+            .zip(values)
+            .map(|(c, v)| c.cost * v)
+            .sum()
+    }
+}
