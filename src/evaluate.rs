@@ -2,12 +2,13 @@
 //! the yearly trajectory and every target. Solvers, reports and tests all take their figures from
 //! here, so no solver can report a number its plan does not produce.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::catalogue::{Catalogue, HeatingChange, Moment};
 use crate::label::EnergyLabel;
 use crate::options::{boiler_end_of_life, path_metric, path_weight, Baseline, DecisionUnits};
-use crate::performance::{DwellingModel, Performance, State};
+use crate::performance::{DwellingModel, HeatDemandCache, Performance, State};
 use crate::plan::{Choice, Plan};
 use crate::scenario::{Averaging, PathMetric, Scenario};
 use crate::stock::Stock;
@@ -168,6 +169,14 @@ pub enum EvaluateError {
     },
 }
 
+/// A dwelling a unit's choice treats, as found in parallel and then put in place.
+struct TreatedDwelling {
+    index: usize,
+    cost_eur: f64,
+    discounted_cost_eur: f64,
+    after: Performance,
+}
+
 /// Evaluates `plan` for `stock` under `scenario`.
 pub fn evaluate(
     stock: &Stock,
@@ -201,77 +210,105 @@ pub fn evaluate(
             after: baseline.before[i],
         })
         .collect();
-    let mut unit_outcomes = Vec::with_capacity(units.len());
-    for (u, choice) in plan.choices.iter().enumerate() {
+    // Units are evaluated in parallel, a batch at a time; their dwellings' outcomes are then put
+    // in place in unit order, so the first error reported is the first unit's.
+    let evaluate_unit = |u: usize| -> Result<(UnitOutcome, Vec<TreatedDwelling>), EvaluateError> {
+        let choice = plan.choices[u];
         let members = units.members(u);
         let mut outcome = UnitOutcome {
-            choice: *choice,
+            choice,
             dwellings: members.len() as u32,
             cost_eur: 0.0,
             discounted_cost_eur: 0.0,
             heat_demand_reduction_kwh: 0.0,
         };
-        if let Some(choice) = choice {
-            let unit = &units.units[u];
-            let package = catalogue
-                .packages
-                .get(choice.package as usize)
-                .filter(|_| (scenario.first_year..=scenario.last_year).contains(&choice.year))
-                .ok_or_else(|| EvaluateError::BadChoice {
-                    unit: unit.id.clone(),
-                    package: choice.package,
-                    year: choice.year,
-                })?;
-            let escalation = scenario.escalation_factor(catalogue.price_base_year, choice.year);
-            let discount = scenario.discount_factor(choice.year);
-            let moment = if unit.envelope_natural_year == Some(choice.year) {
-                Moment::Natural
-            } else {
-                Moment::Standalone
+        let Some(choice) = choice else {
+            return Ok((outcome, Vec::new()));
+        };
+        let unit = &units.units[u];
+        let package = catalogue
+            .packages
+            .get(choice.package as usize)
+            .filter(|_| (scenario.first_year..=scenario.last_year).contains(&choice.year))
+            .ok_or_else(|| EvaluateError::BadChoice {
+                unit: unit.id.clone(),
+                package: choice.package,
+                year: choice.year,
+            })?;
+        let escalation = scenario.escalation_factor(catalogue.price_base_year, choice.year);
+        let discount = scenario.discount_factor(choice.year);
+        let moment = if unit.envelope_natural_year == Some(choice.year) {
+            Moment::Natural
+        } else {
+            Moment::Standalone
+        };
+        let mut after_states = Vec::with_capacity(members.len());
+        let mut cache = HeatDemandCache::default();
+        for &i in members {
+            let i = i as usize;
+            let d = &stock.dwellings[i];
+            let not_applicable = |reason| EvaluateError::NotApplicable {
+                unit: unit.id.clone(),
+                package: package.id().to_string(),
+                dwelling: d.id.clone(),
+                reason,
             };
-            for &i in members {
-                let i = i as usize;
-                let d = &stock.dwellings[i];
-                let not_applicable = |reason| EvaluateError::NotApplicable {
-                    unit: unit.id.clone(),
-                    package: package.id().to_string(),
-                    dwelling: d.id.clone(),
-                    reason,
-                };
-                let app = catalogue
-                    .apply(package, d, unit.price, &scenario.model)
-                    .map_err(|_| not_applicable("no district-heating network is available"))?;
-                let after = model.performance(d, &baseline.basis[i], &State::after(&app));
-                if package.heating() == Some(HeatingChange::HeatPump)
-                    && app.heating != d.heating
-                    && !after.low_temp_ready
-                {
-                    return Err(not_applicable(
-                        "an all-electric heat pump needs the dwelling low-temperature ready after the package",
-                    ));
-                }
-                let end_of_life = boiler_end_of_life(
-                    d,
-                    catalogue.heating.boiler_lifetime_years,
-                    scenario.first_year,
-                ) == Some(choice.year);
-                let cost = if app.changes_anything {
-                    app.cost_eur(moment, end_of_life, &catalogue.heating) * escalation
-                } else {
-                    0.0
-                };
-                let o = &mut dwellings[i];
-                o.choice = Some(*choice);
-                o.cost_eur = cost;
-                o.discounted_cost_eur = cost * discount;
-                o.after = after;
-                outcome.cost_eur += cost;
-                outcome.discounted_cost_eur += cost * discount;
-                outcome.heat_demand_reduction_kwh +=
-                    d.floor_area_m2 * (o.before.qh_nd_kwh_m2 - after.qh_nd_kwh_m2);
+            let app = catalogue
+                .apply(package, d, unit.price, &scenario.model)
+                .map_err(|_| not_applicable("no district-heating network is available"))?;
+            let state = State::after(&app);
+            let raw_qh = cache.raw_heat_demand_kwh_m2(&model, d, &state);
+            let after =
+                model.performance_with_raw_heat_demand(d, &baseline.basis[i], &state, raw_qh);
+            if package.heating() == Some(HeatingChange::HeatPump)
+                && app.heating != d.heating
+                && !after.low_temp_ready
+            {
+                return Err(not_applicable(
+                    "an all-electric heat pump needs the dwelling low-temperature ready after the package",
+                ));
             }
+            let end_of_life = boiler_end_of_life(
+                d,
+                catalogue.heating.boiler_lifetime_years,
+                scenario.first_year,
+            ) == Some(choice.year);
+            let cost = if app.changes_anything {
+                app.cost_eur(moment, end_of_life, &catalogue.heating) * escalation
+            } else {
+                0.0
+            };
+            outcome.cost_eur += cost;
+            outcome.discounted_cost_eur += cost * discount;
+            outcome.heat_demand_reduction_kwh +=
+                d.floor_area_m2 * (baseline.before[i].qh_nd_kwh_m2 - after.qh_nd_kwh_m2);
+            after_states.push(TreatedDwelling {
+                index: i,
+                cost_eur: cost,
+                discounted_cost_eur: cost * discount,
+                after,
+            });
         }
-        unit_outcomes.push(outcome);
+        Ok((outcome, after_states))
+    };
+    const BATCH: usize = 4096;
+    let mut unit_outcomes = Vec::with_capacity(units.len());
+    for first in (0..units.len()).step_by(BATCH) {
+        let batch: Vec<_> = (first..(first + BATCH).min(units.len()))
+            .into_par_iter()
+            .map(evaluate_unit)
+            .collect();
+        for result in batch {
+            let (outcome, after_states) = result?;
+            for treated in after_states {
+                let o = &mut dwellings[treated.index];
+                o.choice = outcome.choice;
+                o.cost_eur = treated.cost_eur;
+                o.discounted_cost_eur = treated.discounted_cost_eur;
+                o.after = treated.after;
+            }
+            unit_outcomes.push(outcome);
+        }
     }
 
     let trajectory = trajectory(stock, &dwellings, scenario, n_years);

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use heatpath::catalogue::Catalogue;
 use heatpath::generate::{generate, GenerateOptions};
+use heatpath::optimise::decomposition::Decomposition;
 use heatpath::optimise::greedy::Greedy;
 use heatpath::optimise::lp::{Backend, Lp};
 use heatpath::optimise::{Silent, Solver};
@@ -40,8 +41,8 @@ enum Command {
         /// Output folder (replaced as a whole when the run succeeds).
         #[arg(long, default_value = "out")]
         out: PathBuf,
-        /// Solver.
-        #[arg(long, value_enum, default_value_t = SolverArg::Greedy)]
+        /// Solver (auto: the exact LP up to 1,000 decision units, the decomposition above).
+        #[arg(long, value_enum, default_value_t = SolverArg::Auto)]
         solver: SolverArg,
         /// LP backend for `--solver lp` (auto: highs when compiled in, else microlp).
         #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
@@ -52,9 +53,10 @@ enum Command {
         /// Time limit per LP or MILP solve, in seconds.
         #[arg(long)]
         time_limit: Option<f64>,
-        /// Also run the other solvers on the same problem and compare cost, bound, gap and time.
-        #[arg(long)]
-        compare: bool,
+        /// Also run these solvers on the same problem and compare cost, bound, gap and time
+        /// (e.g. `--compare greedy,lp`).
+        #[arg(long, value_enum, value_delimiter = ',')]
+        compare: Vec<SolverArg>,
         /// Write the exact model (slacks included) as free MPS to this file.
         #[arg(long)]
         export_mps: Option<PathBuf>,
@@ -104,11 +106,18 @@ enum Command {
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum SolverArg {
+    /// The exact LP up to 1,000 decision units, the decomposition above.
+    Auto,
     /// Greedy: cheapest steps per kWh, then scheduled year by year.
     Greedy,
     /// The exact model: LP relaxation with rounding (or MILP with --milp).
     Lp,
+    /// Lagrangian decomposition with a certified bound, for large stocks.
+    Decomposition,
 }
+
+/// Above this many decision units `--solver auto` takes the decomposition.
+const AUTO_DECOMPOSITION_UNITS: usize = 1_000;
 
 #[derive(Clone, Copy, ValueEnum)]
 enum BackendArg {
@@ -193,7 +202,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if milp && solver != SolverArg::Lp {
                 anyhow::bail!(UsageError("--milp goes with --solver lp".into()));
             }
-            if (solver == SolverArg::Lp || compare) && !backend.available() {
+            if (solver == SolverArg::Lp || compare.contains(&SolverArg::Lp)) && !backend.available()
+            {
                 anyhow::bail!(UsageError(format!(
                     "the {} backend is not compiled in: build with `--features highs`",
                     backend.as_str()
@@ -295,7 +305,7 @@ fn plan(
     out: &Path,
     solver: SolverArg,
     lp: Lp,
-    compare: bool,
+    compare: Vec<SolverArg>,
     export_mps: Option<&Path>,
     quiet: bool,
 ) -> anyhow::Result<()> {
@@ -304,13 +314,30 @@ fn plan(
     if let Some(path) = export_mps {
         pipeline::export_mps(&prepared, path, lp.milp)?;
     }
-    let greedy = Greedy;
-    let (primary, other): (&dyn Solver, &dyn Solver) = match solver {
-        SolverArg::Greedy => (&greedy, &lp),
-        SolverArg::Lp => (&lp, &greedy),
+    let units = prepared.units.len();
+    let resolve = |s: SolverArg| match s {
+        SolverArg::Auto if units > AUTO_DECOMPOSITION_UNITS => SolverArg::Decomposition,
+        SolverArg::Auto => SolverArg::Lp,
+        other => other,
     };
-    let others: Vec<&dyn Solver> = if compare { vec![other] } else { Vec::new() };
-    let mut run = pipeline::solve(prepared, primary, &others, &mut Silent)?;
+    let greedy = Greedy;
+    let decomposition = Decomposition::default();
+    let pick = |s: SolverArg| -> &dyn Solver {
+        match resolve(s) {
+            SolverArg::Greedy => &greedy,
+            SolverArg::Lp => &lp,
+            _ => &decomposition,
+        }
+    };
+    let primary = resolve(solver);
+    let mut others: Vec<SolverArg> = Vec::new();
+    for s in compare.into_iter().map(resolve) {
+        if s != primary && !others.contains(&s) {
+            others.push(s);
+        }
+    }
+    let others: Vec<&dyn Solver> = others.into_iter().map(pick).collect();
+    let mut run = pipeline::solve(prepared, pick(primary), &others, &mut Silent)?;
     report::write_outputs(&mut run, out, started)?;
     if !quiet {
         print!(

@@ -417,6 +417,10 @@ pub fn heat_demand_kwh_m2(params: &ModelParams, state: &ThermalState) -> f64 {
     let a = params.gain_utilisation_exponent;
     let utilisation = if (gamma - 1.0).abs() < 1e-9 {
         a / (a + 1.0)
+    } else if a.fract() == 0.0 && a.abs() < 64.0 {
+        // Whole exponents (the default 4) by multiplication: the hot path of option generation.
+        let gamma_a = gamma.powi(a as i32);
+        (1.0 - gamma_a) / (1.0 - gamma_a * gamma)
     } else {
         (1.0 - gamma.powf(a)) / (1.0 - gamma.powf(a + 1.0))
     };

@@ -12,7 +12,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use crate::catalogue::{Catalogue, Family, HeatingChange, PriceClass, Scale};
-use crate::performance::{DwellingBasis, DwellingModel, Performance, State};
+use crate::performance::{DwellingBasis, DwellingModel, HeatDemandCache, Performance, State};
 use crate::plan::{Choice, Plan};
 use crate::scenario::{Averaging, PathMetric, Scenario};
 use crate::stock::{Dwelling, Stock};
@@ -322,6 +322,48 @@ impl OptionSet {
         self.first_year + t as u16
     }
 
+    /// The option set of `units` only (in that order), for solving a part of the problem; option
+    /// `k` of the result is option `map[k]` of `self`.
+    pub fn subset(&self, units: &[usize]) -> (OptionSet, Vec<usize>) {
+        let mut sub = OptionSet {
+            first_year: self.first_year,
+            n_years: self.n_years,
+            escalation: self.escalation.clone(),
+            discount: self.discount.clone(),
+            boiler_credit_eur: self.boiler_credit_eur,
+            totals: self.totals,
+            ..OptionSet::default()
+        };
+        let mut map = Vec::new();
+        sub.unit_start.push(0);
+        for &u in units {
+            for k in self.of_unit(u) {
+                map.push(k);
+                sub.package.push(self.package[k]);
+                sub.path_reduction.push(self.path_reduction[k]);
+                sub.heat_demand_reduction_kwh
+                    .push(self.heat_demand_reduction_kwh[k]);
+                sub.label_a_gain.push(self.label_a_gain[k]);
+                sub.gas_free_gain.push(self.gas_free_gain[k]);
+                sub.efg_after.push(self.efg_after[k]);
+                sub.low_temp_ready_gain.push(self.low_temp_ready_gain[k]);
+                sub.bill_saving_eur.push(self.bill_saving_eur[k]);
+                sub.co2_saving_kg.push(self.co2_saving_kg[k]);
+                sub.cost_standalone_eur.push(self.cost_standalone_eur[k]);
+                sub.natural_saving_eur.push(self.natural_saving_eur[k]);
+                sub.credits_boilers.push(self.credits_boilers[k]);
+            }
+            sub.unit_start.push(sub.package.len() as u32);
+            sub.boiler_end_of_life_count.extend_from_slice(
+                &self.boiler_end_of_life_count[u * self.n_years..(u + 1) * self.n_years],
+            );
+            sub.natural_year_index.push(self.natural_year_index[u]);
+            sub.unit_dwellings.push(self.unit_dwellings[u]);
+            sub.unit_efg_before.push(self.unit_efg_before[u]);
+        }
+        (sub, map)
+    }
+
     /// The plan of per-unit (option, year index) choices.
     pub fn plan(&self, choices: &[Option<(usize, usize)>]) -> Plan {
         Plan {
@@ -518,7 +560,9 @@ fn unit_candidates(
     let members = units.members(u);
     let mut candidates = Vec::with_capacity(catalogue.packages.len());
     let mut pruned = 0;
+    let mut cache = HeatDemandCache::default();
     'packages: for (k, package) in catalogue.packages.iter().enumerate() {
+        cache.clear();
         let mut c = Candidate {
             package: k as u16,
             ..Candidate::default()
@@ -538,7 +582,10 @@ fn unit_candidates(
             }
             changes = true;
             let before = &baseline.before[i];
-            let after = model.performance(d, &baseline.basis[i], &State::after(&app));
+            let state = State::after(&app);
+            let raw_qh = cache.raw_heat_demand_kwh_m2(model, d, &state);
+            let after =
+                model.performance_with_raw_heat_demand(d, &baseline.basis[i], &state, raw_qh);
             if package.heating() == Some(HeatingChange::HeatPump)
                 && app.heating != d.heating
                 && !after.low_temp_ready

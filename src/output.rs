@@ -92,6 +92,18 @@ impl OutputDir {
         out.get_ref().sync_all()
     }
 
+    /// Writes one file into the staging folder through a plain file handle, for writers that
+    /// write at positions (in parallel).
+    pub fn write_file(
+        &self,
+        name: &str,
+        write: impl FnOnce(&File) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let file = File::create(self.staging.join(name))?;
+        write(&file)?;
+        file.sync_all()
+    }
+
     /// Path of a file in the staging folder, for writers that need a path (e.g. Excel).
     pub fn staged_path(&self, name: &str) -> PathBuf {
         self.staging.join(name)

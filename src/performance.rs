@@ -144,7 +144,24 @@ impl<'a> DwellingModel<'a> {
         basis: &DwellingBasis,
         state: &State,
     ) -> Performance {
-        let qh = self.raw_heat_demand(dwelling, state) * basis.calibration.qh_factor;
+        self.performance_with_raw_heat_demand(
+            dwelling,
+            basis,
+            state,
+            self.raw_heat_demand(dwelling, state),
+        )
+    }
+
+    /// Performance of a dwelling in a state whose uncalibrated Q_H,nd is already known (the
+    /// options builder shares it between dwellings of a complex with the same thermal state).
+    pub fn performance_with_raw_heat_demand(
+        &self,
+        dwelling: &Dwelling,
+        basis: &DwellingBasis,
+        state: &State,
+        raw_qh_kwh_m2: f64,
+    ) -> Performance {
+        let qh = raw_qh_kwh_m2 * basis.calibration.qh_factor;
         let use_ = self.energy(dwelling, state, qh, basis.standaard_kwh_m2);
         let ep2 = use_.ep2_kwh_m2 * basis.calibration.ep2_factor;
         let e = self.energy;
@@ -172,6 +189,70 @@ impl<'a> DwellingModel<'a> {
             energy_bill_eur: bill,
             co2_kg,
         }
+    }
+}
+
+/// Heat demands already computed for the dwellings of one unit. A dwelling with the typology's
+/// geometry (all element areas proportional to its floor area) has a heat demand per m² that
+/// depends on its type, position and thermal state only, so dwellings of a complex that share
+/// those share one heat-balance calculation. Other dwellings are always calculated.
+#[derive(Debug, Default)]
+pub struct HeatDemandCache {
+    entries: Vec<(ThermalKey, f64)>,
+}
+
+/// What decides a proportional-geometry dwelling's heat demand per m².
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ThermalKey {
+    dwelling_type: crate::typology::DwellingType,
+    position: Option<crate::typology::Position>,
+    ventilation: Ventilation,
+    envelope: [u64; 6],
+}
+
+impl HeatDemandCache {
+    /// Forgets every entry (at the start of a new unit or package).
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+
+    /// The uncalibrated Q_H,nd (kWh/m² yr) of `dwelling` in `state`.
+    pub fn raw_heat_demand_kwh_m2(
+        &mut self,
+        model: &DwellingModel,
+        dwelling: &Dwelling,
+        state: &State,
+    ) -> f64 {
+        let proportional = dwelling.geometry
+            == crate::typology::default_geometry(
+                dwelling.dwelling_type,
+                dwelling.floor_area_m2,
+                dwelling.position,
+            );
+        if !proportional {
+            return model.raw_heat_demand(dwelling, state);
+        }
+        let e = &state.envelope;
+        let key = ThermalKey {
+            dwelling_type: dwelling.dwelling_type,
+            position: dwelling.position,
+            ventilation: state.ventilation,
+            envelope: [
+                e.roof_rc,
+                e.facade_rc,
+                e.floor_rc,
+                e.window_u,
+                e.door_u,
+                e.qv10_dm3_s_m2,
+            ]
+            .map(f64::to_bits),
+        };
+        if let Some(&(_, qh)) = self.entries.iter().find(|(k, _)| *k == key) {
+            return qh;
+        }
+        let qh = model.raw_heat_demand(dwelling, state);
+        self.entries.push((key, qh));
+        qh
     }
 }
 

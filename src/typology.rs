@@ -66,13 +66,26 @@ macro_rules! category_enum {
         impl FromStr for $name {
             type Err = ParseCategoryError;
             fn from_str(text: &str) -> Result<Self, Self::Err> {
-                let key = normalise_key(text);
+                // Files heatpath writes use the canonical names: match those without allocating.
                 $(
-                    if key == normalise_key($canon) $(|| key == normalise_key($alias))* {
+                    if text == $canon {
                         return Ok($name::$variant);
                     }
                 )+
-                Err(ParseCategoryError { expected: $expected })
+                static LOOKUP: std::sync::OnceLock<std::collections::HashMap<String, $name>> =
+                    std::sync::OnceLock::new();
+                let lookup = LOOKUP.get_or_init(|| {
+                    let mut map = std::collections::HashMap::new();
+                    $(
+                        map.insert(normalise_key($canon), $name::$variant);
+                        $( map.entry(normalise_key($alias)).or_insert($name::$variant); )*
+                    )+
+                    map
+                });
+                lookup
+                    .get(&normalise_key(text))
+                    .copied()
+                    .ok_or(ParseCategoryError { expected: $expected })
             }
         }
     };

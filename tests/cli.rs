@@ -61,7 +61,7 @@ fn plan_sample(out: &Path, extra: &[&str]) -> serde_json::Value {
 fn plan_on_the_sample_writes_the_contracted_outputs() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let summary = plan_sample(&out, &[]);
+    let summary = plan_sample(&out, &["--solver", "greedy"]);
 
     for key in [
         "solver",
@@ -200,6 +200,31 @@ fn plan_on_the_sample_writes_the_contracted_outputs() {
             - num(last, "avg_heat_demand_kwh_m2"))
         .abs()
             < 1e-3
+    );
+}
+
+#[test]
+fn by_default_the_sample_is_planned_exactly_with_a_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = plan_sample(&dir.path().join("out"), &[]);
+    assert_eq!(
+        summary["solver"], "lp",
+        "5,000 dwellings in 92 complexes: the exact LP"
+    );
+    let bound = summary["lower_bound_eur"].as_f64().unwrap();
+    let objective = summary["objective_eur"].as_f64().unwrap();
+    assert!(bound <= objective + 1e-6 * objective);
+    assert!(
+        summary["gap"].as_f64().unwrap() < 0.02,
+        "{}",
+        summary["gap"]
+    );
+    assert_eq!(summary["all_targets_met"], true);
+    assert!(
+        summary["shadow_prices"]["label_a_eur_per_dwelling"]
+            .as_f64()
+            .unwrap()
+            > 0.0
     );
 }
 

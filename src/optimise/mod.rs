@@ -6,6 +6,7 @@
 //! implements [`Solver`] and returns a [`Solution`]: a plan plus what the solver knows about it
 //! (status, lower bound). What the plan achieves is computed by [`crate::evaluate`] alone.
 
+pub mod decomposition;
 pub mod greedy;
 pub mod lp;
 pub mod model;

@@ -6,6 +6,8 @@
 //! raises the penalised objective least within budgets and capacity; a local search then lets any
 //! unit move to any of its (option, year) choices while that lowers the objective.
 
+use rayon::prelude::*;
+
 use super::model::Penalties;
 use super::Problem;
 
@@ -54,38 +56,206 @@ impl<'p, 'a> PlanState<'p, 'a> {
         }
     }
 
-    fn apply(&mut self, u: usize, choice: Option<(usize, usize)>, sign: f64) {
-        let Some((k, t)) = choice else { return };
+    /// What a unit's choice adds to the aggregates.
+    fn contribution(&self, u: usize, choice: Option<(usize, usize)>) -> Contribution {
+        let Some((k, t)) = choice else {
+            return Contribution::default();
+        };
         let o = self.p.options;
-        self.cost += sign * o.discounted_cost_eur(u, k, t);
-        self.path_by_year[t] += sign * o.path_reduction[k];
-        if self.p.label_a.is_some_and(|target| t <= target.year_index) {
-            self.label_a += sign * f64::from(o.label_a_gain[k]);
+        let by = |target: Option<super::CountTarget>, gain: i32| {
+            if target.is_some_and(|target| t <= target.year_index) {
+                f64::from(gain)
+            } else {
+                0.0
+            }
+        };
+        Contribution {
+            t,
+            cost: o.discounted_cost_eur(u, k, t),
+            path: o.path_reduction[k],
+            label_a: by(self.p.label_a, o.label_a_gain[k]),
+            gas_free: by(self.p.gas_free, o.gas_free_gain[k]),
+            efg_lifted: if self.p.efg_deadline.is_some_and(|d| t <= d) {
+                f64::from(o.unit_efg_before[u]) - f64::from(o.efg_after[k])
+            } else {
+                0.0
+            },
+            spend: o.cost_eur(u, k, t),
+            dwellings: f64::from(o.unit_dwellings[u]),
         }
-        if self.p.gas_free.is_some_and(|target| t <= target.year_index) {
-            self.gas_free += sign * f64::from(o.gas_free_gain[k]);
+    }
+
+    fn apply(&mut self, c: &Contribution, sign: f64) {
+        if c.dwellings == 0.0 {
+            return;
         }
-        if self.p.efg_deadline.is_some_and(|d| t <= d) {
-            self.efg_short -= sign * (f64::from(o.unit_efg_before[u]) - f64::from(o.efg_after[k]));
-        }
-        self.spend[t] += sign * o.cost_eur(u, k, t);
-        self.dwellings[t] += sign * f64::from(o.unit_dwellings[u]);
+        self.cost += sign * c.cost;
+        self.path_by_year[c.t] += sign * c.path;
+        self.label_a += sign * c.label_a;
+        self.gas_free += sign * c.gas_free;
+        self.efg_short -= sign * c.efg_lifted;
+        self.spend[c.t] += sign * c.spend;
+        self.dwellings[c.t] += sign * c.dwellings;
     }
 
     /// Sets unit `u`'s choice.
     pub fn set(&mut self, u: usize, choice: Option<(usize, usize)>) {
-        let old = self.choice[u];
-        self.apply(u, old, -1.0);
-        self.apply(u, choice, 1.0);
+        let old = self.contribution(u, self.choice[u]);
+        let new = self.contribution(u, choice);
+        self.apply(&old, -1.0);
+        self.apply(&new, 1.0);
         self.choice[u] = choice;
+    }
+
+    fn over_budget(&self, t: usize, spend: f64, dwellings: f64) -> bool {
+        self.p.budget_eur[t].is_some_and(|b| spend > b * (1.0 + 1e-9) + 1e-6)
+            || self.p.capacity_dwellings[t].is_some_and(|c| dwellings > c + 1e-9)
     }
 
     /// Budgets and capacity hold in every year.
     pub fn feasible(&self) -> bool {
-        (0..self.p.n_years()).all(|t| {
-            self.p.budget_eur[t].is_none_or(|b| self.spend[t] <= b * (1.0 + 1e-9) + 1e-6)
-                && self.p.capacity_dwellings[t].is_none_or(|c| self.dwellings[t] <= c + 1e-9)
-        })
+        (0..self.p.n_years()).all(|t| !self.over_budget(t, self.spend[t], self.dwellings[t]))
+    }
+
+    /// (cost, penalty) of the plan with unit `u` moved to `choice`, without changing the plan;
+    /// `None` when the move takes a year over its budget or capacity.
+    pub fn evaluate_move(&self, u: usize, choice: Option<(usize, usize)>) -> Option<(f64, f64)> {
+        let old = self.contribution(u, self.choice[u]);
+        let new = self.contribution(u, choice);
+        for c in [&old, &new] {
+            if c.dwellings == 0.0 {
+                continue;
+            }
+            let t = c.t;
+            let delta = |f: fn(&Contribution) -> f64| {
+                (if new.dwellings > 0.0 && new.t == t {
+                    f(&new)
+                } else {
+                    0.0
+                }) - (if old.dwellings > 0.0 && old.t == t {
+                    f(&old)
+                } else {
+                    0.0
+                })
+            };
+            if self.over_budget(
+                t,
+                self.spend[t] + delta(|c| c.spend),
+                self.dwellings[t] + delta(|c| c.dwellings),
+            ) {
+                return None;
+            }
+        }
+        let cost = self.cost - old.cost + new.cost;
+        let mut penalty = 0.0;
+        let mut cumulative = 0.0;
+        for t in 0..self.p.n_years() {
+            cumulative += self.path_by_year[t];
+            if old.dwellings > 0.0 && old.t == t {
+                cumulative -= old.path;
+            }
+            if new.dwellings > 0.0 && new.t == t {
+                cumulative += new.path;
+            }
+            if let Some(required) = self.p.path_required[t] {
+                penalty += self.penalties.path_eur * (required - cumulative).max(0.0);
+            }
+        }
+        if let Some(target) = self.p.label_a {
+            let achieved = self.label_a - old.label_a + new.label_a;
+            penalty += self.penalties.dwelling_eur * (target.required_gain - achieved).max(0.0);
+        }
+        if let Some(target) = self.p.gas_free {
+            let achieved = self.gas_free - old.gas_free + new.gas_free;
+            penalty += self.penalties.dwelling_eur * (target.required_gain - achieved).max(0.0);
+        }
+        let efg_short = self.efg_short + old.efg_lifted - new.efg_lifted;
+        penalty += self.penalties.dwelling_eur * efg_short.max(0.0);
+        Some((cost, penalty))
+    }
+
+    /// Restores budgets and capacity: in a year over its limit, takes out the unit whose removal
+    /// raises the penalised objective least per euro (or dwelling) it frees, until every year
+    /// fits.
+    pub fn repair_budgets(&mut self) {
+        let o = self.p.options;
+        loop {
+            let Some(t) = (0..self.p.n_years())
+                .find(|&t| self.over_budget(t, self.spend[t], self.dwellings[t]))
+            else {
+                return;
+            };
+            let money =
+                self.p.budget_eur[t].is_some_and(|b| self.spend[t] > b * (1.0 + 1e-9) + 1e-6);
+            let base = self.objective();
+            let mut best: Option<(f64, usize)> = None;
+            for u in 0..self.choice.len() {
+                let Some((k, tu)) = self.choice[u] else {
+                    continue;
+                };
+                if tu != t {
+                    continue;
+                }
+                let freed = if money {
+                    o.cost_eur(u, k, t)
+                } else {
+                    f64::from(o.unit_dwellings[u])
+                };
+                let old = self.choice[u];
+                self.set(u, None);
+                let loss = (self.objective() - base) / freed.max(1e-9);
+                self.set(u, old);
+                if best.is_none_or(|b| loss < b.0) {
+                    best = Some((loss, u));
+                }
+            }
+            match best {
+                Some((_, u)) => self.set(u, None),
+                None => return,
+            }
+        }
+    }
+
+    /// Closes target shortfalls the cheapest way: while any target is short, makes the single-unit
+    /// move (to any option and year, within budgets and capacity) with the least extra cost per
+    /// euro of penalty it removes, found over all units in parallel. Stops when nothing short
+    /// can be helped.
+    pub fn repair_targets(&mut self) {
+        loop {
+            let penalty = self.penalty();
+            if penalty <= 0.0 {
+                return;
+            }
+            let cost = self.cost();
+            let state = &*self;
+            let best = (0..self.choice.len())
+                .into_par_iter()
+                .filter_map(|u| {
+                    let current = state.choice[u];
+                    let mut best: Option<Move> = None;
+                    for choice in std::iter::once(None).chain(state.choices_of(u).map(Some)) {
+                        if choice == current {
+                            continue;
+                        }
+                        let Some((new_cost, new_penalty)) = state.evaluate_move(u, choice) else {
+                            continue;
+                        };
+                        let relief = penalty - new_penalty;
+                        if relief > 1e-9 * penalty {
+                            let ratio = (new_cost - cost) / relief;
+                            if best.is_none_or(|b| ratio < b.0) {
+                                best = Some((ratio, u, choice));
+                            }
+                        }
+                    }
+                    best
+                })
+                .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            match best {
+                Some((_, u, choice)) => self.set(u, choice),
+                None => return,
+            }
+        }
     }
 
     /// Discounted investment of the plan.
@@ -118,17 +288,8 @@ impl<'p, 'a> PlanState<'p, 'a> {
         self.cost + self.penalty()
     }
 
-    /// Objective after setting `u` to `choice`, or `None` when that breaks a budget or capacity.
-    fn try_choice(&mut self, u: usize, choice: Option<(usize, usize)>) -> Option<f64> {
-        let old = self.choice[u];
-        self.set(u, choice);
-        let result = self.feasible().then(|| self.objective());
-        self.set(u, old);
-        result
-    }
-
     /// Moves unit `u` to its best choice among `candidates` (and nothing); true when it changed.
-    pub fn improve(&mut self, u: usize, candidates: &[(usize, usize)]) -> bool {
+    pub fn improve(&mut self, u: usize, candidates: impl Iterator<Item = (usize, usize)>) -> bool {
         let current = self.choice[u];
         let mut best = (
             if self.feasible() {
@@ -138,11 +299,12 @@ impl<'p, 'a> PlanState<'p, 'a> {
             },
             current,
         );
-        for choice in std::iter::once(None).chain(candidates.iter().copied().map(Some)) {
+        for choice in std::iter::once(None).chain(candidates.map(Some)) {
             if choice == current {
                 continue;
             }
-            if let Some(value) = self.try_choice(u, choice) {
+            if let Some((cost, penalty)) = self.evaluate_move(u, choice) {
+                let value = cost + penalty;
                 if value < best.0 - EPS * best.0.abs().max(1.0) {
                     best = (value, choice);
                 }
@@ -157,13 +319,29 @@ impl<'p, 'a> PlanState<'p, 'a> {
     }
 
     /// Every (option, year) choice of unit `u`.
-    pub fn all_choices(&self, u: usize) -> Vec<(usize, usize)> {
+    pub fn choices_of(&self, u: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let n_years = self.p.n_years();
         self.p
             .options
             .of_unit(u)
-            .flat_map(|k| (0..self.p.n_years()).map(move |t| (k, t)))
-            .collect()
+            .flat_map(move |k| (0..n_years).map(move |t| (k, t)))
     }
+}
+
+/// A candidate move: (extra cost per euro of penalty removed, unit, new choice).
+type Move = (f64, usize, Option<(usize, usize)>);
+
+/// What one unit's choice adds to a plan's aggregates (all zero for "nothing").
+#[derive(Debug, Clone, Copy, Default)]
+struct Contribution {
+    t: usize,
+    cost: f64,
+    path: f64,
+    label_a: f64,
+    gas_free: f64,
+    efg_lifted: f64,
+    spend: f64,
+    dwellings: f64,
 }
 
 /// Rounds a fractional solution, given as weights per (unit, option, year), to an integer plan.
@@ -188,21 +366,12 @@ pub fn round_and_repair<'p, 'a>(
             }
         }
     }
-    // Integral units can together break a budget only through rounding noise; drop the dearest
-    // until the plan fits, as a safeguard.
-    while !state.feasible() {
-        let worst = (0..state.choice.len())
-            .filter_map(|u| state.choice[u].map(|(k, t)| (p.options.cost_eur(u, k, t), u)))
-            .max_by(|a, b| a.0.total_cmp(&b.0));
-        match worst {
-            Some((_, u)) => state.set(u, None),
-            None => break,
-        }
-    }
+    // Integral units can together break a budget only through rounding noise.
+    state.repair_budgets();
     fractional.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     for &(_, u) in &fractional {
         let candidates: Vec<(usize, usize)> = support[u].iter().map(|e| e.0).collect();
-        state.improve(u, &candidates);
+        state.improve(u, candidates.into_iter());
     }
     local_search(&mut state, 5);
     (state, fractional.len())
@@ -214,8 +383,8 @@ pub fn local_search(state: &mut PlanState, passes: usize) {
     for _ in 0..passes {
         let mut changed = false;
         for u in 0..state.choice.len() {
-            let candidates = state.all_choices(u);
-            changed |= state.improve(u, &candidates);
+            let candidates: Vec<(usize, usize)> = state.choices_of(u).collect();
+            changed |= state.improve(u, candidates.into_iter());
         }
         if !changed {
             break;

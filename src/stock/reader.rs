@@ -4,10 +4,12 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::columns::{Column, ColumnMapping};
+use rayon::prelude::*;
+
 use super::{Dwelling, Stock, StockError};
 use crate::label::EnergyLabel;
 use crate::typology::{
@@ -53,8 +55,126 @@ pub fn read_stock(path: &Path, options: &ReadOptions) -> Result<(Stock, ReadRepo
         file: path.to_path_buf(),
         source,
     })?;
-    read_stock_from(file, path, options)
+    let size = file.metadata().map(|m| m.len()).ok();
+    read_stock_sized(file, path, options, size)
 }
+
+/// Records are parsed in parallel, a block of about this many bytes at a time.
+const BLOCK_BYTES: usize = 32 << 20;
+
+/// Reads until `buffer` holds at least `want` bytes or the input ends; true at the end.
+fn fill<R: Read>(input: &mut R, buffer: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
+    while buffer.len() < want {
+        let before = buffer.len();
+        input
+            .by_ref()
+            .take((want - before) as u64)
+            .read_to_end(buffer)?;
+        if buffer.len() == before {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Positions just after each record end (a newline outside quotes) in `bytes`, counting quotes
+/// from the start of `bytes`, which must itself be a record start. Quote-free text, the usual
+/// case, is cut with a SIMD search for the last newline.
+fn last_record_end(bytes: &[u8]) -> Option<usize> {
+    if memchr::memchr(b'"', bytes).is_none() {
+        return memchr::memrchr(b'\n', bytes).map(|i| i + 1);
+    }
+    let mut quoted = false;
+    let mut last = None;
+    for i in memchr::memchr2_iter(b'"', b'\n', bytes) {
+        if bytes[i] == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            last = Some(i + 1);
+        }
+    }
+    last
+}
+
+/// The first record end at or after `from` (with quote parity counted from 0).
+fn next_record_end(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut quoted = false;
+    for i in memchr::memchr2_iter(b'"', b'\n', bytes) {
+        if bytes[i] == b'"' {
+            quoted = !quoted;
+        } else if !quoted && i >= from {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
+/// Splits `bytes` (whole records) into about `parts` runs of whole records.
+fn split_records(bytes: &[u8], parts: usize) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::with_capacity(parts);
+    let mut start = 0;
+    let quote_free = memchr::memchr(b'"', bytes).is_none();
+    for k in 1..parts {
+        let target = (bytes.len() * k / parts).max(start);
+        let end = if quote_free {
+            memchr::memchr(b'\n', &bytes[target..]).map(|i| target + i + 1)
+        } else {
+            next_record_end(bytes, target)
+        };
+        match end {
+            Some(end) if end > start && end < bytes.len() => {
+                ranges.push(start..end);
+                start = end;
+            }
+            _ => break,
+        }
+    }
+    ranges.push(start..bytes.len());
+    ranges
+}
+
+/// A name cell of one row: absent, equal to the same column in the previous row of its chunk,
+/// or a new text.
+#[derive(Default)]
+enum NameCell {
+    #[default]
+    Absent,
+    Same,
+    New(String),
+}
+
+/// A row's complex, corporation, region, municipality and province, as written.
+type RowNames<'r> = [Option<Cow<'r, str>>; 5];
+
+/// Turns a row's names into cells, remembering the previous row's names of the chunk.
+#[derive(Default)]
+struct NameTracker {
+    previous: [Option<String>; 5],
+}
+
+impl NameTracker {
+    fn cells(&mut self, names: RowNames) -> [NameCell; 5] {
+        let mut out: [NameCell; 5] = Default::default();
+        for (k, name) in names.into_iter().enumerate() {
+            out[k] = match name {
+                None => {
+                    self.previous[k] = None;
+                    NameCell::Absent
+                }
+                Some(name) if self.previous[k].as_deref() == Some(name.as_ref()) => NameCell::Same,
+                Some(name) => {
+                    let name = name.into_owned();
+                    self.previous[k] = Some(name.clone());
+                    NameCell::New(name)
+                }
+            };
+        }
+        out
+    }
+}
+
+/// One parsed row: the dwelling (names still unresolved), its five name cells and its line.
+type ParsedRow = (Dwelling, [NameCell; 5], u64);
 
 /// Reads a stock table from any reader; `path` names it in messages.
 pub fn read_stock_from<R: Read>(
@@ -62,75 +182,153 @@ pub fn read_stock_from<R: Read>(
     path: &Path,
     options: &ReadOptions,
 ) -> Result<(Stock, ReadReport), StockError> {
+    read_stock_sized(input, path, options, None)
+}
+
+/// As [`read_stock_from`]; `size_hint` (the input's size in bytes) lets the dwelling table be
+/// allocated once instead of grown by doubling.
+fn read_stock_sized<R: Read>(
+    mut input: R,
+    path: &Path,
+    options: &ReadOptions,
+    size_hint: Option<u64>,
+) -> Result<(Stock, ReadReport), StockError> {
     let io_error = |source| StockError::Io {
         file: path.to_path_buf(),
         source,
     };
-    let mut input = BufReader::with_capacity(1 << 20, input);
-    let head = input.fill_buf().map_err(io_error)?;
-    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        input.consume(3);
+    let csv_error = |e: csv::Error, first_line: u64| StockError::Csv {
+        file: path.to_path_buf(),
+        line: e
+            .position()
+            .map(|p| first_line + p.line() - 1)
+            .unwrap_or(first_line),
+        message: e.to_string(),
+    };
+    let mut buffer = Vec::new();
+    let mut eof = fill(&mut input, &mut buffer, BLOCK_BYTES).map_err(io_error)?;
+    if buffer.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        buffer.drain(..3);
     }
-    let head = input.fill_buf().map_err(io_error)?;
-    if head.iter().all(|b| b.is_ascii_whitespace()) {
+    if eof && buffer.iter().all(u8::is_ascii_whitespace) {
         return Err(StockError::Empty {
             file: path.to_path_buf(),
         });
     }
-    let separator = detect_separator(head);
+    let separator = detect_separator(&buffer);
     let decimal_comma = separator != b',';
-    let mut csv_reader = csv::ReaderBuilder::new()
-        .delimiter(separator)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(input);
-
+    let reader_for = |bytes: &[u8]| {
+        csv::ReaderBuilder::new()
+            .delimiter(separator)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(std::io::Cursor::new(bytes.to_vec()))
+    };
     let mut parser = RowParser {
         file: path.to_path_buf(),
         decimal_comma,
         options,
-        used_windows_1252: false,
+        separator,
+        used_windows_1252: std::sync::atomic::AtomicBool::new(false),
         headers: Vec::new(),
         columns: Vec::new(),
+        position_of: Vec::new(),
     };
-    let mut record = csv::ByteRecord::new();
-    let csv_error = |e: csv::Error| StockError::Csv {
-        file: path.to_path_buf(),
-        line: e.position().map(|p| p.line()).unwrap_or(0),
-        message: e.to_string(),
-    };
-    // The header is the first row that is not blank.
+    // The header is the first record that is not blank.
+    let mut line = 1u64;
     loop {
-        if !csv_reader
-            .read_byte_record(&mut record)
-            .map_err(csv_error)?
-        {
+        let end = match next_record_end(&buffer, 0) {
+            Some(end) => end,
+            None if eof => buffer.len(),
+            None => {
+                let want = buffer.len() + BLOCK_BYTES;
+                eof = fill(&mut input, &mut buffer, want).map_err(io_error)?;
+                continue;
+            }
+        };
+        if end == 0 {
             return Err(StockError::Empty {
                 file: path.to_path_buf(),
             });
         }
-        if !is_blank(&record) {
+        let mut record = csv::ByteRecord::new();
+        let read = reader_for(&buffer[..end])
+            .read_byte_record(&mut record)
+            .map_err(|e| csv_error(e, line))?;
+        line += memchr::memchr_iter(b'\n', &buffer[..end]).count() as u64;
+        buffer.drain(..end);
+        if read && !is_blank(&record) {
+            parser.set_header(&record)?;
             break;
         }
+        if buffer.is_empty() && eof {
+            return Err(StockError::Empty {
+                file: path.to_path_buf(),
+            });
+        }
     }
-    let ignored_columns = parser.set_header(&record)?;
+    let ignored_columns = parser.ignored_columns();
 
     let mut stock = Stock {
         source: path.to_path_buf(),
         ..Stock::default()
     };
     let mut lines = Vec::new();
-    while csv_reader
-        .read_byte_record(&mut record)
-        .map_err(csv_error)?
-    {
-        if is_blank(&record) {
-            continue;
+    let parts = 4 * rayon::current_num_threads().max(1);
+    let mut pools: Vec<Vec<ParsedRow>> = (0..parts).map(|_| Vec::new()).collect();
+    loop {
+        if !eof {
+            eof = fill(&mut input, &mut buffer, BLOCK_BYTES).map_err(io_error)?;
         }
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        let dwelling = parser.parse_row(&record, line, &mut stock)?;
-        stock.dwellings.push(dwelling);
-        lines.push(line);
+        let cut = if eof {
+            buffer.len()
+        } else {
+            match last_record_end(&buffer) {
+                Some(cut) => cut,
+                None => {
+                    // One record longer than a block: read on.
+                    let want = buffer.len() + BLOCK_BYTES;
+                    eof = fill(&mut input, &mut buffer, want).map_err(io_error)?;
+                    continue;
+                }
+            }
+        };
+        {
+            let block = &buffer[..cut];
+            let ranges = split_records(block, parts);
+            let mut first_lines = Vec::with_capacity(ranges.len());
+            let mut next = line;
+            for r in &ranges {
+                first_lines.push(next);
+                next += memchr::memchr_iter(b'\n', &block[r.clone()]).count() as u64;
+            }
+            line = next;
+            let parsed: Vec<Result<(), StockError>> = pools
+                .par_iter_mut()
+                .zip(ranges.par_iter())
+                .zip(first_lines.par_iter())
+                .map(|((rows, range), &first_line)| {
+                    parser.parse_chunk(&block[range.clone()], first_line, rows)
+                })
+                .collect();
+            let first_block = stock.dwellings.is_empty();
+            for (result, rows) in parsed.into_iter().zip(pools.iter_mut()) {
+                result?;
+                merge_rows(&mut stock, &mut lines, rows);
+            }
+            if let (true, Some(size)) = (first_block && !eof && cut > 0, size_hint) {
+                let expected =
+                    (size as f64 * stock.dwellings.len() as f64 / cut as f64 * 1.02) as usize;
+                stock
+                    .dwellings
+                    .reserve(expected.saturating_sub(stock.dwellings.len()));
+                lines.reserve(expected.saturating_sub(lines.len()));
+            }
+        }
+        buffer.drain(..cut);
+        if eof && buffer.is_empty() {
+            break;
+        }
     }
     if stock.dwellings.is_empty() {
         return Err(StockError::NoRows {
@@ -141,7 +339,10 @@ pub fn read_stock_from<R: Read>(
     let report = ReadReport {
         separator: separator as char,
         decimal_comma,
-        encoding: if parser.used_windows_1252 {
+        encoding: if parser
+            .used_windows_1252
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
             "Windows-1252"
         } else {
             "UTF-8"
@@ -149,6 +350,38 @@ pub fn read_stock_from<R: Read>(
         ignored_columns,
     };
     Ok((stock, report))
+}
+
+/// Moves parsed rows into the stock in file order, interning their names.
+fn merge_rows(stock: &mut Stock, lines: &mut Vec<u64>, rows: &mut Vec<ParsedRow>) {
+    let mut previous: [Option<u32>; 5] = [None; 5];
+    stock.dwellings.reserve(rows.len());
+    lines.reserve(rows.len());
+    for (mut dwelling, names, line) in rows.drain(..) {
+        let mut index = [None; 5];
+        for (k, cell) in names.into_iter().enumerate() {
+            let table = match k {
+                0 => &mut stock.complexes,
+                1 => &mut stock.corporations,
+                2 => &mut stock.regions,
+                3 => &mut stock.municipalities,
+                _ => &mut stock.provinces,
+            };
+            index[k] = match cell {
+                NameCell::Absent => None,
+                NameCell::Same => previous[k],
+                NameCell::New(name) => Some(table.intern(&name)),
+            };
+        }
+        previous = index;
+        dwelling.complex = index[0];
+        dwelling.corporation = index[1];
+        dwelling.region = index[2];
+        dwelling.municipality = index[3];
+        dwelling.province = index[4];
+        stock.dwellings.push(dwelling);
+        lines.push(line);
+    }
 }
 
 fn is_blank(record: &csv::ByteRecord) -> bool {
@@ -184,6 +417,21 @@ fn detect_separator(head: &[u8]) -> u8 {
 /// mark and dots in groups of three are thousands separators; otherwise the reverse. Rejects NaN
 /// and infinities.
 pub fn parse_decimal(text: &str, decimal_comma: bool) -> Option<f64> {
+    let trimmed = text.trim();
+    if let Some(value) = simple_decimal(trimmed.as_bytes()) {
+        if !(decimal_comma && is_grouped(trimmed, '.')) {
+            return Some(value);
+        }
+    }
+    // Still without allocating: plain digits with at most a decimal point.
+    if !trimmed.is_empty()
+        && trimmed
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-'))
+        && !(decimal_comma && is_grouped(trimmed, '.'))
+    {
+        return trimmed.parse::<f64>().ok().filter(|v| v.is_finite());
+    }
     let cleaned: String = text
         .trim()
         .chars()
@@ -234,6 +482,42 @@ pub fn parse_decimal(text: &str, decimal_comma: bool) -> Option<f64> {
     normalised.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
+/// `[-]digits[.digits]` with at most 15 significant digits: parsed as mantissa / 10^k, which for
+/// such inputs is the correctly rounded value (Clinger's fast path), i.e. exactly what
+/// `f64::from_str` gives, at a fraction of the cost.
+fn simple_decimal(bytes: &[u8]) -> Option<f64> {
+    const POWERS: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let (negative, digits) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, bytes),
+    };
+    if digits.is_empty() || digits.len() > 16 {
+        return None;
+    }
+    let mut mantissa: u64 = 0;
+    let mut count = 0;
+    let mut decimals: Option<usize> = None;
+    for (i, &b) in digits.iter().enumerate() {
+        match b {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+                count += 1;
+            }
+            b'.' if decimals.is_none() && i > 0 && i + 1 < digits.len() => {
+                decimals = Some(digits.len() - i - 1)
+            }
+            _ => return None,
+        }
+    }
+    if count > 15 {
+        return None;
+    }
+    let value = mantissa as f64 / POWERS[decimals.unwrap_or(0)];
+    Some(if negative { -value } else { value })
+}
+
 /// `1.234` or `12.345.678` (digits in groups of three after a first group of one to three).
 fn is_grouped(text: &str, mark: char) -> bool {
     let digits = text.strip_prefix('-').unwrap_or(text);
@@ -273,34 +557,128 @@ struct RowParser<'a> {
     file: PathBuf,
     decimal_comma: bool,
     options: &'a ReadOptions,
-    used_windows_1252: bool,
+    separator: u8,
+    used_windows_1252: std::sync::atomic::AtomicBool,
     headers: Vec<String>,
     /// Column of each field position.
     columns: Vec<Option<Column>>,
-}
-
-/// The cells of one row, by column, as text.
-#[derive(Default)]
-struct Cells<'r> {
-    by_column: Vec<Option<(usize, Cow<'r, str>)>>,
+    /// Field position of each column (indexed by `Column as usize`).
+    position_of: Vec<Option<usize>>,
 }
 
 impl<'a> RowParser<'a> {
-    fn decode<'r>(&mut self, bytes: &'r [u8]) -> Cow<'r, str> {
+    fn decode<'r>(&self, bytes: &'r [u8]) -> Cow<'r, str> {
+        self.decode_in(bytes, false)
+    }
+
+    /// Decodes a field; `chunk_is_utf8` says the whole run of records it came from was checked.
+    fn decode_in<'r>(&self, bytes: &'r [u8], chunk_is_utf8: bool) -> Cow<'r, str> {
+        if chunk_is_utf8 {
+            // SAFETY: the field is a part of a valid UTF-8 chunk cut only at ASCII bytes
+            // (separators, quotes, line ends), and UTF-8 never has an ASCII byte inside a
+            // multi-byte character, so the part is valid UTF-8 too.
+            return Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(bytes) });
+        }
         match std::str::from_utf8(bytes) {
             Ok(text) => Cow::Borrowed(text),
             Err(_) => {
                 // Dutch Excel saves CSV as Windows-1252 (é in "Café", ë in "Zeeën", ² in "m²").
-                self.used_windows_1252 = true;
+                self.used_windows_1252
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
                 let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
                 text
             }
         }
     }
 
-    fn set_header(&mut self, record: &csv::ByteRecord) -> Result<Vec<String>, StockError> {
-        let mut ignored = Vec::new();
-        for field in record.iter() {
+    /// Header cells that map to no column.
+    fn ignored_columns(&self) -> Vec<String> {
+        self.headers
+            .iter()
+            .zip(&self.columns)
+            .filter(|(h, c)| c.is_none() && !h.is_empty())
+            .map(|(h, _)| h.clone())
+            .collect()
+    }
+
+    /// Parses a run of whole records whose first line is `first_line`.
+    /// Parses `bytes` into `rows` (cleared first; its memory is reused from block to block, as
+    /// fresh pages are dear).
+    fn parse_chunk(
+        &self,
+        bytes: &[u8],
+        first_line: u64,
+        rows: &mut Vec<ParsedRow>,
+    ) -> Result<(), StockError> {
+        rows.clear();
+        let chunk_is_utf8 = std::str::from_utf8(bytes).is_ok();
+        let mut names = NameTracker::default();
+        let mut fields: Vec<&[u8]> = Vec::with_capacity(self.columns.len() + 4);
+        if memchr::memchr(b'"', bytes).is_none() {
+            // Without quotes a record is a line and a field what lies between separators: split
+            // with SIMD searches instead of the general CSV state machine.
+            let mut start = 0;
+            let mut line = first_line;
+            while start < bytes.len() {
+                let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+                let mut text = &bytes[start..end];
+                if text.last() == Some(&b'\r') {
+                    text = &text[..text.len() - 1];
+                }
+                if !text.iter().all(u8::is_ascii_whitespace) {
+                    fields.clear();
+                    let mut field_start = 0;
+                    for i in memchr::memchr_iter(self.separator, text) {
+                        fields.push(&text[field_start..i]);
+                        field_start = i + 1;
+                    }
+                    fields.push(&text[field_start..]);
+                    // A row of empty cells (`;;;;`, as Excel leaves them) is blank too.
+                    if !fields.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+                        let (dwelling, row_names) = self.parse_row(&fields, line, chunk_is_utf8)?;
+                        rows.push((dwelling, names.cells(row_names), line));
+                    }
+                }
+                start = end + 1;
+                line += 1;
+            }
+            return Ok(());
+        }
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(self.separator)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(bytes);
+        let mut record = csv::ByteRecord::new();
+        loop {
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    return Err(StockError::Csv {
+                        file: self.file.clone(),
+                        line: e
+                            .position()
+                            .map(|p| first_line + p.line() - 1)
+                            .unwrap_or(first_line),
+                        message: e.to_string(),
+                    })
+                }
+            }
+            if is_blank(&record) {
+                continue;
+            }
+            let line = first_line + record.position().map(|p| p.line()).unwrap_or(1) - 1;
+            let record_fields: Vec<&[u8]> = record.iter().collect();
+            let (dwelling, row_names) = self.parse_row(&record_fields, line, chunk_is_utf8)?;
+            rows.push((dwelling, names.cells(row_names), line));
+        }
+        Ok(())
+    }
+
+    fn set_header(&mut self, record: &csv::ByteRecord) -> Result<(), StockError> {
+        self.position_of = vec![None; Column::ALL.len()];
+        for (position, field) in record.iter().enumerate() {
             let header = self.decode(field).trim().to_string();
             let column = if header.is_empty() {
                 None
@@ -308,7 +686,7 @@ impl<'a> RowParser<'a> {
                 self.options.mapping.column_for(&header)
             };
             if let Some(column) = column {
-                if let Some(first) = self.columns.iter().position(|c| *c == Some(column)) {
+                if let Some(first) = self.position_of[column as usize] {
                     return Err(StockError::DuplicateColumn {
                         file: self.file.clone(),
                         column: column.name(),
@@ -316,14 +694,13 @@ impl<'a> RowParser<'a> {
                         second: header,
                     });
                 }
-            } else if !header.is_empty() {
-                ignored.push(header.clone());
+                self.position_of[column as usize] = Some(position);
             }
             self.headers.push(header);
             self.columns.push(column);
         }
         for column in Column::REQUIRED {
-            if !self.columns.contains(&Some(column)) {
+            if self.position_of[column as usize].is_none() {
                 let found: Vec<&str> = self
                     .headers
                     .iter()
@@ -348,25 +725,23 @@ impl<'a> RowParser<'a> {
                 });
             }
         }
-        Ok(ignored)
+        Ok(())
     }
 
     fn header_of(&self, column: Column) -> String {
-        self.columns
-            .iter()
-            .position(|c| *c == Some(column))
+        self.position_of[column as usize]
             .map(|i| self.headers[i].clone())
             .unwrap_or_else(|| column.name().to_string())
     }
 
-    fn parse_row(
-        &mut self,
-        record: &csv::ByteRecord,
+    fn parse_row<'r>(
+        &self,
+        fields: &[&'r [u8]],
         line: u64,
-        stock: &mut Stock,
-    ) -> Result<Dwelling, StockError> {
-        if record.len() > self.columns.len()
-            && record
+        chunk_is_utf8: bool,
+    ) -> Result<(Dwelling, RowNames<'r>), StockError> {
+        if fields.len() > self.columns.len()
+            && fields
                 .iter()
                 .skip(self.columns.len())
                 .any(|f| !f.iter().all(u8::is_ascii_whitespace))
@@ -374,41 +749,41 @@ impl<'a> RowParser<'a> {
             return Err(StockError::RowWidth {
                 file: self.file.clone(),
                 line,
-                fields: record.len(),
+                fields: fields.len(),
                 header_fields: self.columns.len(),
             });
         }
-        let mut cells = Cells {
-            by_column: vec![None; Column::ALL.len()],
-        };
-        for (position, field) in record.iter().enumerate().take(self.columns.len()) {
-            if let Some(column) = self.columns[position] {
-                let text = self.decode(field);
-                if !text.trim().is_empty() {
-                    cells.by_column[column as usize] = Some((position, text));
-                }
-            }
-        }
-        let row = Row {
+        Row {
             parser: self,
-            cells,
+            fields,
             line,
-        };
-        row.into_dwelling(stock)
+            chunk_is_utf8,
+        }
+        .into_dwelling()
     }
 }
 
-struct Row<'p, 'a, 'r> {
+struct Row<'p, 'a, 'r, 'f> {
     parser: &'p RowParser<'a>,
-    cells: Cells<'r>,
+    fields: &'f [&'r [u8]],
     line: u64,
+    chunk_is_utf8: bool,
 }
 
-impl Row<'_, '_, '_> {
-    fn cell(&self, column: Column) -> Option<(usize, &str)> {
-        self.cells.by_column[column as usize]
-            .as_ref()
-            .map(|(pos, text)| (*pos, text.trim()))
+impl<'r> Row<'_, '_, 'r, '_> {
+    /// The trimmed text of `column` in this row, with its field position; `None` when the
+    /// column is absent or the cell empty.
+    fn cell(&self, column: Column) -> Option<(usize, Cow<'r, str>)> {
+        let position = self.parser.position_of[column as usize]?;
+        let bytes: &'r [u8] = self.fields.get(position)?;
+        let needs_trim = bytes.first().is_some_and(u8::is_ascii_whitespace)
+            || bytes.last().is_some_and(u8::is_ascii_whitespace);
+        let text = match self.parser.decode_in(bytes, self.chunk_is_utf8) {
+            Cow::Borrowed(t) if needs_trim => Cow::Borrowed(t.trim()),
+            Cow::Owned(t) if needs_trim => Cow::Owned(t.trim().to_string()),
+            text => text,
+        };
+        (!text.is_empty()).then_some((position, text))
     }
 
     fn error(&self, position: usize, value: &str, expected: impl Into<String>) -> StockError {
@@ -422,12 +797,7 @@ impl Row<'_, '_, '_> {
     }
 
     fn missing(&self, column: Column) -> StockError {
-        let position = self
-            .parser
-            .columns
-            .iter()
-            .position(|c| *c == Some(column))
-            .unwrap_or(0);
+        let position = self.parser.position_of[column as usize].unwrap_or(0);
         self.error(
             position,
             "",
@@ -435,7 +805,7 @@ impl Row<'_, '_, '_> {
         )
     }
 
-    fn text(&self, column: Column) -> Option<&str> {
+    fn text(&self, column: Column) -> Option<Cow<'r, str>> {
         self.cell(column).map(|(_, t)| t)
     }
 
@@ -444,10 +814,10 @@ impl Row<'_, '_, '_> {
             return Ok(None);
         };
         let expected = || format!("a number from {low} to {high} ({})", column.unit());
-        let value = parse_decimal(text, self.parser.decimal_comma)
-            .ok_or_else(|| self.error(pos, text, expected()))?;
+        let value = parse_decimal(&text, self.parser.decimal_comma)
+            .ok_or_else(|| self.error(pos, &text, expected()))?;
         if !(low..=high).contains(&value) {
-            return Err(self.error(pos, text, expected()));
+            return Err(self.error(pos, &text, expected()));
         }
         Ok(Some(value))
     }
@@ -458,11 +828,11 @@ impl Row<'_, '_, '_> {
         };
         let expected = || format!("a whole year from {low} to {high}");
         // Excel turns years into `1965,0` or `1965.0`; accept those, not `1965,5`.
-        let value = parse_decimal(text, self.parser.decimal_comma)
+        let value = parse_decimal(&text, self.parser.decimal_comma)
             .filter(|v| v.fract() == 0.0)
-            .ok_or_else(|| self.error(pos, text, expected()))?;
+            .ok_or_else(|| self.error(pos, &text, expected()))?;
         if value < low as f64 || value > high as f64 {
-            return Err(self.error(pos, text, expected()));
+            return Err(self.error(pos, &text, expected()));
         }
         Ok(Some(value as u16))
     }
@@ -478,29 +848,29 @@ impl Row<'_, '_, '_> {
             .parser
             .options
             .mapping
-            .value_alias(column, text)
-            .unwrap_or(text);
+            .value_alias(column, &text)
+            .unwrap_or(&text);
         lookup
             .parse::<T>()
             .map(Some)
-            .map_err(|e| self.error(pos, text, format!("one of: {}", e.expected)))
+            .map_err(|e| self.error(pos, &text, format!("one of: {}", e.expected)))
     }
 
     fn boolean(&self, column: Column) -> Result<Option<bool>, StockError> {
         let Some((pos, text)) = self.cell(column) else {
             return Ok(None);
         };
-        parse_bool(text)
+        parse_bool(&text)
             .map(Some)
-            .ok_or_else(|| self.error(pos, text, "yes or no (1/0, ja/nee, true/false)"))
+            .ok_or_else(|| self.error(pos, &text, "yes or no (1/0, ja/nee, true/false)"))
     }
 
-    fn into_dwelling(self, stock: &mut Stock) -> Result<Dwelling, StockError> {
+    fn into_dwelling(self) -> Result<(Dwelling, RowNames<'r>), StockError> {
         let max_year = self.parser.options.max_build_year;
         let id = self
             .text(Column::Id)
             .ok_or_else(|| self.missing(Column::Id))?
-            .to_string();
+            .into_owned();
         let dwelling_type: DwellingType = self
             .category(Column::DwellingType)?
             .ok_or_else(|| self.missing(Column::DwellingType))?;
@@ -538,7 +908,7 @@ impl Row<'_, '_, '_> {
             if let Some((pos, text)) = self.cell(Column::WindowAreaM2) {
                 return Err(self.error(
                     pos,
-                    text,
+                    &text,
                     format!(
                         "a window area no larger than the facade ({:.1} m²)",
                         geometry.facade_gross_m2
@@ -559,10 +929,10 @@ impl Row<'_, '_, '_> {
             envelope.floor_rc = v;
         }
         if let Some((pos, text)) = self.cell(Column::Glazing) {
-            envelope.window_u = glazing_u(text).ok_or_else(|| {
+            envelope.window_u = glazing_u(&text).ok_or_else(|| {
                 self.error(
                     pos,
-                    text,
+                    &text,
                     "one of: single, double, hr, hr++, triple (enkel, dubbel, hr, hr++, triple)",
                 )
             })?;
@@ -596,19 +966,25 @@ impl Row<'_, '_, '_> {
             Some((pos, text)) => Some(text.parse::<EnergyLabel>().map_err(|_| {
                 self.error(
                     pos,
-                    text,
+                    &text,
                     "an energy label: A++++, A+++, A++, A+, A, B, C, D, E, F or G",
                 )
             })?),
         };
 
-        let intern = |names: &mut super::Names, text: Option<&str>| text.map(|t| names.intern(t));
-        Ok(Dwelling {
-            complex: intern(&mut stock.complexes, self.text(Column::ComplexId)),
-            corporation: intern(&mut stock.corporations, self.text(Column::Corporation)),
-            region: intern(&mut stock.regions, self.text(Column::Region)),
-            municipality: intern(&mut stock.municipalities, self.text(Column::Municipality)),
-            province: intern(&mut stock.provinces, self.text(Column::Province)),
+        let names = [
+            self.text(Column::ComplexId),
+            self.text(Column::Corporation),
+            self.text(Column::Region),
+            self.text(Column::Municipality),
+            self.text(Column::Province),
+        ];
+        let dwelling = Dwelling {
+            complex: None,
+            corporation: None,
+            region: None,
+            municipality: None,
+            province: None,
             id,
             dwelling_type,
             build_year,
@@ -628,7 +1004,8 @@ impl Row<'_, '_, '_> {
             registered_ep2: self.number(Column::RegisteredEp2, -500.0, 2000.0)?,
             registered_qh_nd: self.number(Column::RegisteredQhNd, 0.0, 1500.0)?,
             planned_maintenance_year: self.year(Column::PlannedMaintenanceYear, 1990, 2100)?,
-        })
+        };
+        Ok((dwelling, names))
     }
 }
 
@@ -638,24 +1015,44 @@ fn check_unique_ids(
     path: &Path,
     id_header: String,
 ) -> Result<(), StockError> {
-    let mut order: Vec<usize> = (0..stock.dwellings.len()).collect();
-    order.sort_unstable_by(|&a, &b| {
-        stock.dwellings[a]
-            .id
-            .cmp(&stock.dwellings[b].id)
-            .then(a.cmp(&b))
-    });
-    let duplicate = order
-        .windows(2)
-        .filter(|w| stock.dwellings[w[0]].id == stock.dwellings[w[1]].id)
-        .min_by_key(|w| lines[w[1]]);
-    if let Some(w) = duplicate {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    // Sort (hash, index) pairs rather than the ids themselves: 16 bytes a dwelling and no string
+    // comparisons but between equal hashes.
+    let hasher = BuildHasherDefault::<DefaultHasher>::default();
+    let mut keys: Vec<(u64, u32)> = stock
+        .dwellings
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (hasher.hash_one(d.id.as_str()), i as u32))
+        .collect();
+    keys.sort_unstable();
+    let mut duplicate: Option<(usize, usize)> = None;
+    let mut start = 0;
+    while start < keys.len() {
+        let mut end = start + 1;
+        while end < keys.len() && keys[end].0 == keys[start].0 {
+            end += 1;
+        }
+        for a in start..end {
+            for b in a + 1..end {
+                let (i, j) = (keys[a].1 as usize, keys[b].1 as usize);
+                if stock.dwellings[i].id == stock.dwellings[j].id {
+                    let pair = (i.min(j), i.max(j));
+                    if duplicate.is_none_or(|d| pair.1 < d.1) {
+                        duplicate = Some(pair);
+                    }
+                }
+            }
+        }
+        start = end;
+    }
+    if let Some((first, second)) = duplicate {
         return Err(StockError::DuplicateId {
             file: path.to_path_buf(),
-            line: lines[w[1]],
+            line: lines[second],
             column: id_header,
-            id: stock.dwellings[w[1]].id.clone(),
-            first_line: lines[w[0]],
+            id: stock.dwellings[second].id.clone(),
+            first_line: lines[first],
         });
     }
     Ok(())
@@ -690,6 +1087,51 @@ mod tests {
         assert_eq!(parse_decimal("12 m2", false), None);
         assert_eq!(parse_decimal("", false), None);
         assert_eq!(parse_decimal("1,2,3", true), None);
+    }
+
+    #[test]
+    fn the_fast_decimal_path_agrees_with_the_standard_parser() {
+        for text in [
+            "0",
+            "12",
+            "-3.5",
+            "114.9",
+            "0.000001",
+            "123456789012345",
+            "99999.99999",
+            "1.1",
+            "0.1",
+            "7.30",
+            "2035",
+        ] {
+            assert_eq!(
+                simple_decimal(text.as_bytes()),
+                text.parse::<f64>().ok(),
+                "{text}"
+            );
+        }
+        for text in [
+            "",
+            "-",
+            "1.",
+            ".5",
+            "1.2.3",
+            "1e5",
+            "12a",
+            "1234567890123456",
+        ] {
+            assert_eq!(simple_decimal(text.as_bytes()), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn quoted_and_unquoted_chunks_read_the_same() {
+        let plain = "id;dwelling_type;build_year;floor_area_m2\n1;flat;1980;60\n2;flat;1981;61,5\n";
+        let quoted = "id;dwelling_type;build_year;floor_area_m2\n\"1\";flat;1980;60\n2;\"flat\";1981;\"61,5\"\n";
+        assert_eq!(
+            read(plain).unwrap().0.dwellings,
+            read(quoted).unwrap().0.dwellings
+        );
     }
 
     #[test]

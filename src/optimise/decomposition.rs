@@ -1,0 +1,728 @@
+//! Lagrangian decomposition for stocks of millions of dwellings.
+//!
+//! The coupling rows of the exact model (path per year, budget and capacity per year, label-A and
+//! gas-free targets) are dualised with multipliers λ. What remains splits by unit: each unit picks
+//! the (option, year) — or nothing — with the lowest reduced cost, solved for all units in
+//! parallel. A unit's own E/F/G row adds a linear term (no option lifts more E/F/G dwellings than
+//! the unit has, so its slack is never zero-clipped), so every subproblem is a pick-one problem
+//! with the integrality property and the Lagrangian dual equals the LP bound (Geoffrion 1974).
+//!
+//! The dual is maximised with a cutting-plane method stabilised by a box trust region (the
+//! boxstep method): the small master LP — one variable per coupling row, one row per cut — is
+//! solved with good_lp. Every dual value is a valid lower bound; a master over the whole
+//! multiplier box every few iterations gives an upper bound on the dual, and the method stops when
+//! the two meet. The integer plan is the subproblems' choice at the best multipliers, repaired
+//! and improved by the same local search the LP rounding uses.
+
+use std::time::{Duration, Instant};
+
+use good_lp::solvers::microlp::microlp;
+use good_lp::{variable, Expression, ProblemVariables, Solution as _, SolverModel, Variable};
+use rayon::prelude::*;
+
+use super::lp::{solve_model, support, Backend};
+use super::model::{LpModel, Penalties};
+use super::round::{local_search, round_and_repair, PlanState};
+use super::{
+    Observer, OptimiseError, Problem, Progress, Solution, SolveDetails, SolveStatus, Solver,
+};
+use crate::scenario::Mode;
+
+/// The decomposition solver.
+#[derive(Debug, Clone, Copy)]
+pub struct Decomposition {
+    /// Stop when (upper − lower) / |lower| of the dual falls below this.
+    pub tolerance: f64,
+    /// At most this many dual evaluations.
+    pub max_iterations: usize,
+    /// Wall-clock limit for the dual ascent.
+    pub time_limit: Option<Duration>,
+}
+
+impl Default for Decomposition {
+    fn default() -> Self {
+        Decomposition {
+            tolerance: 1e-6,
+            max_iterations: 400,
+            time_limit: None,
+        }
+    }
+}
+
+/// A dualised row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Coupling {
+    Path(usize),
+    Budget(usize),
+    Capacity(usize),
+    LabelA(usize),
+    GasFree(usize),
+}
+
+impl Coupling {
+    /// ≥ rows (targets) versus ≤ rows (resources).
+    fn is_target(self) -> bool {
+        matches!(
+            self,
+            Coupling::Path(_) | Coupling::LabelA(_) | Coupling::GasFree(_)
+        )
+    }
+}
+
+/// The coupling rows of a problem with their right-hand sides, multiplier bounds and scales.
+#[derive(Debug, Clone)]
+struct Rows {
+    kind: Vec<Coupling>,
+    rhs: Vec<f64>,
+    /// Upper bound of each multiplier (lower bounds are 0).
+    upper: Vec<f64>,
+    /// A typical size of each multiplier, so that the trust region treats rows alike.
+    scale: Vec<f64>,
+}
+
+impl Rows {
+    fn of(p: &Problem, penalties: &Penalties) -> Rows {
+        let o = p.options;
+        let mut rows = Rows {
+            kind: Vec::new(),
+            rhs: Vec::new(),
+            upper: Vec::new(),
+            scale: Vec::new(),
+        };
+        // Typical prices: median cost per kWh and per dwelling of effect, over all options.
+        let mut per_kwh = Vec::new();
+        let mut per_dwelling = Vec::new();
+        let mut relief_per_euro: f64 = 0.0;
+        let mut relief_per_dwelling: f64 = 0.0;
+        for u in 0..o.n_units() {
+            for k in o.of_unit(u) {
+                let cost = o.cost_eur(u, k, 0).max(1e-9);
+                if o.path_reduction[k] > 0.0 {
+                    per_kwh.push(cost / o.path_reduction[k]);
+                }
+                let gain = f64::from(o.label_a_gain[k].max(0) + o.gas_free_gain[k].max(0));
+                if gain > 0.0 {
+                    per_dwelling.push(cost / gain);
+                }
+                let relief = penalties.path_eur * o.path_reduction[k].max(0.0)
+                    + penalties.dwelling_eur
+                        * (gain + f64::from(o.unit_efg_before[u].saturating_sub(o.efg_after[k])));
+                for t in 0..o.n_years {
+                    let c = o.cost_eur(u, k, t);
+                    if c > 1e-6 {
+                        relief_per_euro = relief_per_euro.max(relief / c);
+                    }
+                }
+                relief_per_dwelling =
+                    relief_per_dwelling.max(relief / f64::from(o.unit_dwellings[u].max(1)));
+            }
+        }
+        let median = |v: &mut Vec<f64>| {
+            if v.is_empty() {
+                return 1.0;
+            }
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2].max(1e-6)
+        };
+        let kwh_price = median(&mut per_kwh);
+        let dwelling_price = median(&mut per_dwelling);
+        for t in 0..o.n_years {
+            if let Some(required) = p.path_required[t].filter(|r| *r > 0.0) {
+                rows.push(
+                    Coupling::Path(t),
+                    required,
+                    penalties.path_eur,
+                    kwh_price / o.n_years as f64,
+                );
+            }
+        }
+        for t in 0..o.n_years {
+            if let Some(budget) = p.budget_eur[t] {
+                // No euro of budget can save more than the most penalty relief an option buys
+                // per euro: a valid bound on the budget's multiplier.
+                rows.push(Coupling::Budget(t), budget, relief_per_euro.max(1.0), 0.1);
+            }
+            if let Some(capacity) = p.capacity_dwellings[t] {
+                rows.push(
+                    Coupling::Capacity(t),
+                    capacity,
+                    relief_per_dwelling.max(1.0),
+                    dwelling_price * 0.1,
+                );
+            }
+        }
+        if let Some(target) = p.label_a.filter(|t| t.required_gain > 0.0) {
+            rows.push(
+                Coupling::LabelA(target.year_index),
+                target.required_gain,
+                penalties.dwelling_eur,
+                dwelling_price,
+            );
+        }
+        if let Some(target) = p.gas_free.filter(|t| t.required_gain > 0.0) {
+            rows.push(
+                Coupling::GasFree(target.year_index),
+                target.required_gain,
+                penalties.dwelling_eur,
+                dwelling_price,
+            );
+        }
+        rows
+    }
+
+    fn push(&mut self, kind: Coupling, rhs: f64, upper: f64, scale: f64) {
+        self.kind.push(kind);
+        self.rhs.push(rhs);
+        self.upper.push(upper);
+        self.scale.push(scale.min(upper).max(1e-9));
+    }
+
+    fn len(&self) -> usize {
+        self.kind.len()
+    }
+}
+
+/// Nominal cost of every (option, year), computed once: the dual ascent prices each of them
+/// hundreds of times.
+struct CostTable {
+    nominal: Vec<f64>,
+    n_years: usize,
+}
+
+impl CostTable {
+    fn of(p: &Problem) -> CostTable {
+        let o = p.options;
+        let n_years = p.n_years();
+        let mut nominal = vec![0.0; o.len() * n_years];
+        nominal
+            .par_chunks_mut(n_years * 1024)
+            .enumerate()
+            .for_each(|(chunk, out)| {
+                let first = chunk * 1024;
+                for (i, row) in out.chunks_mut(n_years).enumerate() {
+                    let k = first + i;
+                    let u = o.unit_of(k);
+                    for (t, cost) in row.iter_mut().enumerate() {
+                        *cost = o.cost_eur(u, k, t);
+                    }
+                }
+            });
+        CostTable { nominal, n_years }
+    }
+
+    #[inline]
+    fn get(&self, k: usize, t: usize) -> f64 {
+        self.nominal[k * self.n_years + t]
+    }
+}
+
+/// Per-year prices derived from the multipliers, for fast reduced costs.
+struct Prices {
+    /// Σ of path multipliers of years ≥ t: the price of a kWh/yr of path reduction done in t.
+    path: Vec<f64>,
+    budget: Vec<f64>,
+    capacity: Vec<f64>,
+    label_a: Vec<f64>,
+    gas_free: Vec<f64>,
+}
+
+impl Prices {
+    fn of(p: &Problem, rows: &Rows, lambda: &[f64]) -> Prices {
+        let n = p.n_years();
+        let mut prices = Prices {
+            path: vec![0.0; n],
+            budget: vec![0.0; n],
+            capacity: vec![0.0; n],
+            label_a: vec![0.0; n],
+            gas_free: vec![0.0; n],
+        };
+        for (kind, &l) in rows.kind.iter().zip(lambda) {
+            match *kind {
+                Coupling::Path(y) => {
+                    for price in &mut prices.path[..=y] {
+                        *price += l;
+                    }
+                }
+                Coupling::Budget(t) => prices.budget[t] = l,
+                Coupling::Capacity(t) => prices.capacity[t] = l,
+                Coupling::LabelA(y) => prices.label_a[..=y].iter_mut().for_each(|v| *v = l),
+                Coupling::GasFree(y) => prices.gas_free[..=y].iter_mut().for_each(|v| *v = l),
+            }
+        }
+        prices
+    }
+}
+
+/// The reduced cost of unit `u` taking option `k` in year `t` at these prices (E/F/G penalty
+/// relief included; "nothing" has reduced cost 0).
+#[inline]
+fn reduced_cost(
+    p: &Problem,
+    costs: &CostTable,
+    penalties: &Penalties,
+    prices: &Prices,
+    u: usize,
+    k: usize,
+    t: usize,
+) -> f64 {
+    let o = p.options;
+    let mut rc = costs.get(k, t) * (o.discount[t] + prices.budget[t])
+        + prices.capacity[t] * f64::from(o.unit_dwellings[u])
+        - prices.path[t] * o.path_reduction[k]
+        - prices.label_a[t] * f64::from(o.label_a_gain[k])
+        - prices.gas_free[t] * f64::from(o.gas_free_gain[k]);
+    if p.efg_deadline.is_some_and(|d| t <= d) {
+        rc -=
+            penalties.dwelling_eur * (f64::from(o.unit_efg_before[u]) - f64::from(o.efg_after[k]));
+    }
+    rc
+}
+
+/// The Lagrangian at one multiplier vector.
+struct DualValue {
+    value: f64,
+    subgradient: Vec<f64>,
+    choice: Vec<Option<(usize, usize)>>,
+}
+
+/// One chunk's share of a dual evaluation.
+struct ChunkDual {
+    value: f64,
+    /// Row activity A·x of the chunk's choices, per coupling row.
+    activity: Vec<f64>,
+    choices: Vec<Option<(usize, usize)>>,
+}
+
+/// Units per parallel chunk: fixed, so that sums add up in the same order whatever the number of
+/// threads, and the results are the same bit for bit.
+const CHUNK: usize = 512;
+
+fn evaluate_dual(
+    p: &Problem,
+    costs: &CostTable,
+    rows: &Rows,
+    penalties: &Penalties,
+    lambda: &[f64],
+) -> DualValue {
+    let o = p.options;
+    let prices = Prices::of(p, rows, lambda);
+    let n_years = p.n_years();
+    let efg_deadline = p.efg_deadline;
+    let n_units = o.n_units();
+    let chunks: Vec<ChunkDual> = (0..n_units)
+        .collect::<Vec<_>>()
+        .par_chunks(CHUNK)
+        .map(|units| {
+            let mut value = 0.0;
+            // Row activity A·x of this chunk, per coupling row.
+            let mut activity = vec![0.0; rows.len()];
+            let mut choices = Vec::with_capacity(units.len());
+            for &u in units {
+                let efg_before = f64::from(o.unit_efg_before[u]);
+                let efg_term = efg_deadline.is_some() && efg_before > 0.0;
+                // Doing nothing leaves the unit's E/F/G dwellings to the penalty.
+                let mut best = (0.0, None);
+                let mut constant = 0.0;
+                if efg_term {
+                    constant = penalties.dwelling_eur * efg_before;
+                }
+                for k in o.of_unit(u) {
+                    for t in 0..n_years {
+                        let rc = reduced_cost(p, costs, penalties, &prices, u, k, t);
+                        if rc < best.0 {
+                            best = (rc, Some((k, t)));
+                        }
+                    }
+                }
+                value += constant + best.0;
+                if let Some((k, t)) = best.1 {
+                    for (r, kind) in rows.kind.iter().enumerate() {
+                        activity[r] += match *kind {
+                            Coupling::Path(y) if t <= y => o.path_reduction[k],
+                            Coupling::Budget(y) if t == y => costs.get(k, t),
+                            Coupling::Capacity(y) if t == y => f64::from(o.unit_dwellings[u]),
+                            Coupling::LabelA(y) if t <= y => f64::from(o.label_a_gain[k]),
+                            Coupling::GasFree(y) if t <= y => f64::from(o.gas_free_gain[k]),
+                            _ => 0.0,
+                        };
+                    }
+                }
+                choices.push(best.1);
+            }
+            ChunkDual {
+                value,
+                activity,
+                choices,
+            }
+        })
+        .collect();
+    let mut value = 0.0;
+    let mut activity = vec![0.0; rows.len()];
+    let mut choice = Vec::with_capacity(n_units);
+    for chunk in chunks {
+        value += chunk.value;
+        for (total, x) in activity.iter_mut().zip(chunk.activity) {
+            *total += x;
+        }
+        choice.extend(chunk.choices);
+    }
+    let mut subgradient = vec![0.0; rows.len()];
+    for r in 0..rows.len() {
+        let (b, l) = (rows.rhs[r], lambda[r]);
+        // The units' reduced costs already carry −λ·(A·x) for targets and +λ·(A·x) for
+        // resources; what is left of λ·(b − A·x) is the constant ±λ·b.
+        if rows.kind[r].is_target() {
+            value += l * b;
+            subgradient[r] = b - activity[r];
+        } else {
+            value -= l * b;
+            subgradient[r] = activity[r] - b;
+        }
+    }
+    DualValue {
+        value,
+        subgradient,
+        choice,
+    }
+}
+
+/// Units whose best choice at these prices is not clear: the second best is within `tolerance`
+/// (relative to the unit's cost scale) of the best. Returns each unit's best choice too.
+fn best_choices(
+    p: &Problem,
+    costs: &CostTable,
+    penalties: &Penalties,
+    prices: &Prices,
+    tolerance: f64,
+) -> (Vec<Option<(usize, usize)>>, Vec<usize>) {
+    let o = p.options;
+    let results: Vec<(Option<(usize, usize)>, bool)> = (0..o.n_units())
+        .into_par_iter()
+        .map(|u| {
+            let (mut first, mut second) = ((0.0, None), f64::INFINITY);
+            let mut scale: f64 = 1.0;
+            for k in o.of_unit(u) {
+                for t in 0..p.n_years() {
+                    let rc = reduced_cost(p, costs, penalties, prices, u, k, t);
+                    scale = scale.max((costs.get(k, t) * o.discount[t]).abs());
+                    if rc < first.0 {
+                        second = first.0;
+                        first = (rc, Some((k, t)));
+                    } else if rc < second {
+                        second = rc;
+                    }
+                }
+            }
+            (first.1, second - first.0 <= tolerance * scale)
+        })
+        .collect();
+    let best = results.iter().map(|r| r.0).collect();
+    let tied = results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.1)
+        .map(|(u, _)| u)
+        .collect();
+    (best, tied)
+}
+
+/// The exact LP over the units the multipliers leave undecided, with the decided units fixed at
+/// their best choice: by complementary slackness the decided units take that choice in every LP
+/// optimum, so this reproduces an optimal LP basis at a fraction of the size. Returns the merged
+/// integer plan after rounding, or `None` when too many units are undecided to be worth it.
+fn residual_plan<'p, 'a>(
+    p: &'p Problem<'a>,
+    costs: &CostTable,
+    penalties: Penalties,
+    prices: &Prices,
+) -> Result<Option<PlanState<'p, 'a>>, OptimiseError> {
+    // An optimal basis has at most one fractional unit per coupling row; a few times that many
+    // undecided units keeps the residual LP small (microlp solves it in milliseconds).
+    const MAX_TIED_UNITS: usize = 150;
+    let o = p.options;
+    let n = p.n_years();
+    let mut found = None;
+    for tolerance in [1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8] {
+        let (best, tied) = best_choices(p, costs, &penalties, prices, tolerance);
+        if tied.len() <= MAX_TIED_UNITS {
+            found = Some((best, tied));
+            break;
+        }
+    }
+    let Some((best, tied)) = found else {
+        return Ok(None);
+    };
+    let mut state = PlanState::empty(p, penalties);
+    let is_tied: std::collections::HashSet<usize> = tied.iter().copied().collect();
+    // What the decided units already do for each coupling row.
+    let (mut path, mut spend, mut dwellings) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+    let (mut label_a, mut gas_free) = (0.0, 0.0);
+    for (u, choice) in best.iter().enumerate() {
+        if is_tied.contains(&u) {
+            continue;
+        }
+        state.set(u, *choice);
+        if let Some((k, t)) = *choice {
+            path[t] += o.path_reduction[k];
+            spend[t] += o.cost_eur(u, k, t);
+            dwellings[t] += f64::from(o.unit_dwellings[u]);
+            if p.label_a.is_some_and(|target| t <= target.year_index) {
+                label_a += f64::from(o.label_a_gain[k]);
+            }
+            if p.gas_free.is_some_and(|target| t <= target.year_index) {
+                gas_free += f64::from(o.gas_free_gain[k]);
+            }
+        }
+    }
+    if !tied.is_empty() {
+        let (sub_options, map) = o.subset(&tied);
+        let mut cumulative = 0.0;
+        let path_required = (0..n)
+            .map(|t| {
+                cumulative += path[t];
+                p.path_required[t].map(|r| (r - cumulative).max(0.0))
+            })
+            .collect();
+        let less = |target: Option<super::CountTarget>, done: f64| {
+            target.map(|t| super::CountTarget {
+                required_gain: (t.required_gain - done).max(0.0),
+                ..t
+            })
+        };
+        let sub = Problem {
+            options: &sub_options,
+            mode: p.mode,
+            path_target: p.path_target.clone(),
+            path_required,
+            budget_eur: (0..n)
+                .map(|t| p.budget_eur[t].map(|b| (b - spend[t]).max(0.0)))
+                .collect(),
+            capacity_dwellings: (0..n)
+                .map(|t| p.capacity_dwellings[t].map(|c| (c - dwellings[t]).max(0.0)))
+                .collect(),
+            label_a: less(p.label_a, label_a),
+            gas_free: less(p.gas_free, gas_free),
+            efg_deadline: p.efg_deadline,
+        };
+        let model = LpModel::build(&sub);
+        let outcome = solve_model(&model, Backend::Microlp, false, None)?;
+        let support = support(&model, &outcome.values, sub_options.n_units());
+        let (sub_state, _) = round_and_repair(&sub, model.penalties, &support);
+        for (i, &u) in tied.iter().enumerate() {
+            state.set(u, sub_state.choice[i].map(|(k, t)| (map[k], t)));
+        }
+    }
+    Ok(Some(state))
+}
+
+/// A cut θ ≤ value + g·(λ − at).
+struct Cut {
+    value: f64,
+    subgradient: Vec<f64>,
+    at: Vec<f64>,
+}
+
+/// Maximises the cutting-plane model over a box of multipliers; returns (λ, model value).
+fn solve_master(
+    cuts: &[Cut],
+    lower: &[f64],
+    upper: &[f64],
+    objective_scale: f64,
+) -> Result<(Vec<f64>, f64), OptimiseError> {
+    let mut vars = ProblemVariables::new();
+    let theta = vars.add(variable());
+    let lambda: Vec<Variable> = lower
+        .iter()
+        .zip(upper)
+        .map(|(&lo, &hi)| vars.add(variable().min(lo).max(hi)))
+        .collect();
+    let mut model = vars.maximise(theta).using(microlp);
+    for cut in cuts {
+        // θ·S − g·λ ≤ value − g·at, all over S.
+        let mut e = Expression::from(theta);
+        let mut rhs = cut.value;
+        for (r, (&g, &at)) in cut.subgradient.iter().zip(&cut.at).enumerate() {
+            e.add_mul(-g / objective_scale, lambda[r]);
+            rhs -= g * at;
+        }
+        model.add_constraint(e.leq(rhs / objective_scale));
+    }
+    let solution = model
+        .solve()
+        .map_err(|e| OptimiseError::Solver(format!("decomposition master LP: {e}")))?;
+    let point = lambda.iter().map(|&v| solution.value(v)).collect();
+    Ok((point, solution.value(theta) * objective_scale))
+}
+
+impl Solver for Decomposition {
+    fn name(&self) -> &'static str {
+        "decomposition"
+    }
+
+    fn solve(&self, p: &Problem, observer: &mut dyn Observer) -> Result<Solution, OptimiseError> {
+        if p.mode == Mode::MaxReduction {
+            return Err(OptimiseError::Solver(
+                "the decomposition solver plans for mode = \"meet_targets\"; use --solver greedy for max_reduction".into(),
+            ));
+        }
+        let started = Instant::now();
+        let penalties = Penalties::for_problem(p);
+        let rows = Rows::of(p, &penalties);
+        let costs = CostTable::of(p);
+        let m = rows.len();
+        // Work in scaled multipliers μ = λ / scale so that one trust region fits every row.
+        let scaled_upper: Vec<f64> = (0..m).map(|r| rows.upper[r] / rows.scale[r]).collect();
+        let to_lambda =
+            |mu: &[f64]| -> Vec<f64> { mu.iter().zip(&rows.scale).map(|(x, s)| x * s).collect() };
+
+        let mut center = vec![0.0; m];
+        let first = evaluate_dual(p, &costs, &rows, &penalties, &to_lambda(&center));
+        let objective_scale = first.value.abs().max(1.0);
+        let mut best = (first.value, center.clone(), first.choice.clone());
+        let scaled_cut = |d: &DualValue, mu: &[f64]| Cut {
+            value: d.value,
+            subgradient: d
+                .subgradient
+                .iter()
+                .zip(&rows.scale)
+                .map(|(g, s)| g * s)
+                .collect(),
+            at: mu.to_vec(),
+        };
+        let mut cuts = vec![scaled_cut(&first, &center)];
+        let mut center_value = first.value;
+        let mut radius = 1.0;
+        let mut upper_bound = f64::INFINITY;
+        let mut iterations = 1u64;
+        let mut notes = Vec::new();
+        let mut converged = m == 0;
+        while !converged && (iterations as usize) < self.max_iterations {
+            if self
+                .time_limit
+                .is_some_and(|limit| started.elapsed() > limit)
+            {
+                notes.push("decomposition: stopped at the time limit".into());
+                break;
+            }
+            // Every tenth iteration, and at the start, bound the dual from above over the whole box.
+            if iterations % 10 == 1 {
+                let (_, global) =
+                    solve_master(&cuts, &vec![0.0; m], &scaled_upper, objective_scale)?;
+                upper_bound = upper_bound.min(global);
+            }
+            if upper_bound - best.0 <= self.tolerance * best.0.abs().max(1.0) {
+                converged = true;
+                break;
+            }
+            let lower: Vec<f64> = (0..m).map(|r| (center[r] - radius).max(0.0)).collect();
+            let upper: Vec<f64> = (0..m)
+                .map(|r| (center[r] + radius).min(scaled_upper[r]))
+                .collect();
+            let (candidate, predicted) = solve_master(&cuts, &lower, &upper, objective_scale)?;
+            let expected = predicted - center_value;
+            let at_box_edge = (0..m).any(|r| {
+                (candidate[r] - upper[r]).abs() < 1e-9 * radius.max(1.0)
+                    && upper[r] < scaled_upper[r]
+                    || (candidate[r] - lower[r]).abs() < 1e-9 * radius.max(1.0) && lower[r] > 0.0
+            });
+            if expected <= self.tolerance * center_value.abs().max(1.0) {
+                if at_box_edge {
+                    radius *= 4.0;
+                    continue;
+                }
+                // Nothing better within the box: the center is optimal up to the tolerance.
+                let (_, global) =
+                    solve_master(&cuts, &vec![0.0; m], &scaled_upper, objective_scale)?;
+                upper_bound = upper_bound.min(global);
+                converged = upper_bound - best.0 <= self.tolerance * best.0.abs().max(1.0);
+                if !converged {
+                    radius *= 4.0;
+                }
+                continue;
+            }
+            let d = evaluate_dual(p, &costs, &rows, &penalties, &to_lambda(&candidate));
+            iterations += 1;
+            observer.observe(&Progress {
+                stage: "decomposition: dual ascent",
+                done: iterations,
+                total: self.max_iterations as u64,
+            });
+            if d.value > best.0 {
+                best = (d.value, candidate.clone(), d.choice.clone());
+            }
+            if d.value - center_value >= 0.1 * expected {
+                // Serious step.
+                center = candidate.clone();
+                center_value = d.value;
+                if at_box_edge {
+                    radius *= 2.0;
+                }
+            } else {
+                radius = (radius * 0.5).max(1e-9);
+            }
+            cuts.push(scaled_cut(&d, &candidate));
+        }
+        if !converged {
+            let (_, global) = solve_master(&cuts, &vec![0.0; m], &scaled_upper, objective_scale)?;
+            upper_bound = upper_bound.min(global);
+            notes.push(format!(
+                "decomposition: dual not converged after {iterations} evaluations; the bound is valid, the dual gap is {:.2e}",
+                (upper_bound - best.0) / best.0.abs().max(1.0)
+            ));
+        }
+        let dual_seconds = started.elapsed().as_secs_f64();
+
+        // Primal plans: the subproblems' choices at the best and the most recent multipliers,
+        // each repaired and improved; the best one is the plan.
+        observer.observe(&Progress {
+            stage: "decomposition: integer plan",
+            done: iterations,
+            total: iterations,
+        });
+        let prices = Prices::of(p, &rows, &to_lambda(&best.1));
+        let mut state = match residual_plan(p, &costs, penalties, &prices)? {
+            Some(state) => state,
+            None => {
+                // Too many undecided units for a residual LP: start from the subproblems'
+                // choices at the best multipliers.
+                notes.push("decomposition: many units undecided at the best multipliers; the plan comes from repairing their choices".into());
+                let mut state = PlanState::empty(p, penalties);
+                for (u, c) in best.2.iter().enumerate() {
+                    state.set(u, *c);
+                }
+                state
+            }
+        };
+        state.repair_budgets();
+        state.repair_targets();
+        // A pass over every choice of every unit: three on small stocks, one at sector scale,
+        // where the residual LP leaves little to gain.
+        local_search(&mut state, if p.options.n_units() > 10_000 { 1 } else { 3 });
+        let plan = p.options.plan(&state.choice);
+        Ok(Solution {
+            plan,
+            status: SolveStatus::Feasible,
+            lower_bound_eur: Some(best.0),
+            iterations,
+            notes,
+            details: SolveDetails {
+                lp_bound_eur: None,
+                fractional_units: None,
+                penalties: Some(penalties),
+                shadow_prices: None,
+                missed_in_relaxation: Vec::new(),
+                budget_relief: None,
+                backend: Some("decomposition"),
+                stage_seconds: vec![
+                    ("dual", dual_seconds),
+                    (
+                        "integer plan",
+                        started.elapsed().as_secs_f64() - dual_seconds,
+                    ),
+                ],
+                columns: None,
+                rows: Some(m),
+            },
+        })
+    }
+}
