@@ -256,10 +256,13 @@ pub fn evaluate(
             let app = catalogue
                 .apply(package, d, unit.price, &scenario.model)
                 .map_err(|_| not_applicable("no district-heating network is available"))?;
-            let state = State::after(&app);
-            let raw_qh = cache.raw_heat_demand_kwh_m2(&model, d, &state);
-            let after =
-                model.performance_with_raw_heat_demand(d, &baseline.basis[i], &state, raw_qh);
+            let after = model.performance_after(
+                d,
+                &baseline.basis[i],
+                &baseline.before[i],
+                &State::after(&app),
+                &mut cache,
+            );
             if package.heating() == Some(HeatingChange::HeatPump)
                 && app.heating != d.heating
                 && !after.low_temp_ready

@@ -124,7 +124,7 @@ fn inverse_normal_cdf(p: f64) -> f64 {
 }
 
 /// Corporation sizes: log-normal quantiles scaled to the total, at least 10 each, largest first.
-fn corporation_sizes(dwellings: usize, corporations: usize) -> Vec<usize> {
+pub fn corporation_sizes(dwellings: usize, corporations: usize) -> Vec<usize> {
     let weights: Vec<f64> = (0..corporations)
         .map(|i| {
             let p = 1.0 - (i as f64 + 0.5) / corporations as f64;
@@ -161,13 +161,13 @@ fn pick<T: Copy>(rng: &mut ChaCha8Rng, items: &[(T, f64)]) -> T {
 
 /// Dwelling types of the corporation stock (assumption: about 45 % single-family).
 const TYPE_MIX: [(DwellingType, f64); 8] = [
-    (DwellingType::TerracedMid, 0.26),
-    (DwellingType::TerracedEnd, 0.11),
+    (DwellingType::TerracedMid, 0.27),
+    (DwellingType::TerracedEnd, 0.12),
     (DwellingType::SemiDetached, 0.06),
     (DwellingType::Detached, 0.01),
     (DwellingType::ApartmentGallery, 0.18),
     (DwellingType::ApartmentPorch, 0.20),
-    (DwellingType::ApartmentOther, 0.13),
+    (DwellingType::ApartmentOther, 0.11),
     (DwellingType::Maisonnette, 0.05),
 ];
 
@@ -175,9 +175,9 @@ const TYPE_MIX: [(DwellingType, f64); 8] = [
 const PERIOD_MIX: [((u16, u16), f64); 8] = [
     ((1880, 1920), 0.05),
     ((1921, 1945), 0.09),
-    ((1946, 1964), 0.18),
-    ((1965, 1974), 0.20),
-    ((1975, 1991), 0.23),
+    ((1946, 1964), 0.20),
+    ((1965, 1974), 0.21),
+    ((1975, 1991), 0.20),
     ((1992, 2005), 0.12),
     ((2006, 2014), 0.08),
     ((2015, 2025), 0.05),

@@ -77,12 +77,16 @@ enum Command {
     },
     /// Write a reproducible synthetic stock.
     Generate {
-        /// Number of dwellings.
+        /// Number of dwellings (with --sector: 2,310,000).
+        #[arg(long, required_unless_present = "sector")]
+        dwellings: Option<usize>,
+        /// Number of corporations (default 1; with --sector: 279).
         #[arg(long)]
-        dwellings: usize,
-        /// Number of corporations.
-        #[arg(long, default_value_t = 1)]
-        corporations: usize,
+        corporations: Option<usize>,
+        /// The whole Dutch corporation sector: 2.31 million dwellings of 279 corporations in 40
+        /// regions (CBS 2023; data/reference/stock_statistics.md).
+        #[arg(long)]
+        sector: bool,
         /// Number of regions (default: one per seven corporations, at most 40).
         #[arg(long)]
         regions: Option<usize>,
@@ -239,15 +243,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Generate {
             dwellings,
             corporations,
+            sector,
             regions,
             seed,
             out,
             format,
         } => {
             let options = GenerateOptions {
-                dwellings,
-                corporations,
-                regions,
+                dwellings: dwellings.unwrap_or(2_310_000),
+                corporations: corporations.unwrap_or(if sector { 279 } else { 1 }),
+                regions: regions.or(sector.then_some(40)),
                 seed,
             };
             let scenario_defaults = Scenario::from_toml("stock = \"\"", Path::new("defaults"))?;

@@ -582,10 +582,13 @@ fn unit_candidates(
             }
             changes = true;
             let before = &baseline.before[i];
-            let state = State::after(&app);
-            let raw_qh = cache.raw_heat_demand_kwh_m2(model, d, &state);
-            let after =
-                model.performance_with_raw_heat_demand(d, &baseline.basis[i], &state, raw_qh);
+            let after = model.performance_after(
+                d,
+                &baseline.basis[i],
+                before,
+                &State::after(&app),
+                &mut cache,
+            );
             if package.heating() == Some(HeatingChange::HeatPump)
                 && app.heating != d.heating
                 && !after.low_temp_ready

@@ -161,7 +161,42 @@ impl<'a> DwellingModel<'a> {
         state: &State,
         raw_qh_kwh_m2: f64,
     ) -> Performance {
-        let qh = raw_qh_kwh_m2 * basis.calibration.qh_factor;
+        self.performance_with_heat_demand(
+            dwelling,
+            basis,
+            state,
+            raw_qh_kwh_m2 * basis.calibration.qh_factor,
+        )
+    }
+
+    /// Performance after a package. A package that leaves the envelope and ventilation as they
+    /// are (a heating change only) leaves the heat demand exactly as it was: the before-state's
+    /// value is reused rather than recomputed, so its reduction is exactly zero.
+    pub fn performance_after(
+        &self,
+        dwelling: &Dwelling,
+        basis: &DwellingBasis,
+        before: &Performance,
+        state: &State,
+        cache: &mut HeatDemandCache,
+    ) -> Performance {
+        let qh = if state.envelope == dwelling.envelope && state.ventilation == dwelling.ventilation
+        {
+            before.qh_nd_kwh_m2
+        } else {
+            cache.raw_heat_demand_kwh_m2(self, dwelling, state) * basis.calibration.qh_factor
+        };
+        self.performance_with_heat_demand(dwelling, basis, state, qh)
+    }
+
+    /// Performance of a dwelling in a state with this calibrated Q_H,nd.
+    fn performance_with_heat_demand(
+        &self,
+        dwelling: &Dwelling,
+        basis: &DwellingBasis,
+        state: &State,
+        qh: f64,
+    ) -> Performance {
         let use_ = self.energy(dwelling, state, qh, basis.standaard_kwh_m2);
         let ep2 = use_.ep2_kwh_m2 * basis.calibration.ep2_factor;
         let e = self.energy;

@@ -188,6 +188,10 @@ pub struct PlanRun {
     pub penalty_eur: Option<f64>,
     /// Other solvers run on the same problem (`--compare`), this one first.
     pub comparison: Vec<ComparisonRow>,
+    /// Penalty every plan pays for targets no package can reach (in every bound too).
+    pub unavoidable_penalty_eur: f64,
+    /// E/F/G dwellings no package can lift, and the units they are in.
+    pub unreachable_efg: (u64, u64),
 }
 
 /// The penalty the model charges for what `evaluation` misses: path shortfalls in kWh/yr of
@@ -208,16 +212,19 @@ pub fn penalty_of(evaluation: &Evaluation, penalties: &Penalties, options: &Opti
         .sum()
 }
 
-/// Relative gap of an objective to a bound (0 when both vanish).
-pub fn relative_gap(objective: f64, bound: f64) -> f64 {
-    if bound.abs() < 1e-9 {
-        if objective.abs() < 1e-6 {
+/// Relative gap of an objective to a bound: (objective − bound) / (bound − unavoidable), where
+/// `unavoidable` is the penalty every plan pays (targets no package can reach), so that a large
+/// unavoidable penalty does not make the gap look small. 0 when both vanish.
+pub fn relative_gap(objective: f64, bound: f64, unavoidable: f64) -> f64 {
+    let base = bound - unavoidable;
+    if base.abs() < 1e-9 {
+        if (objective - bound).abs() < 1e-6 {
             0.0
         } else {
             f64::INFINITY
         }
     } else {
-        ((objective - bound) / bound.abs()).max(0.0)
+        ((objective - bound) / base.abs()).max(0.0)
     }
 }
 
@@ -228,6 +235,7 @@ impl PlanRun {
         Some(relative_gap(
             self.evaluation.objective_eur + self.penalty_eur.unwrap_or(0.0),
             bound,
+            self.unavoidable_penalty_eur,
         ))
     }
 }
@@ -265,6 +273,9 @@ pub fn solve(
         ));
     }
     let penalties = results.iter().find_map(|r| r.1.details.penalties);
+    let unreachable_efg =
+        Problem::new(&prepared.options, &prepared.scenario).unreachable_efg_dwellings();
+    let unavoidable = penalties.map_or(0.0, |p| p.dwelling_eur * unreachable_efg.0 as f64);
     let best_bound = results
         .iter()
         .filter_map(|r| r.1.lower_bound_eur)
@@ -280,8 +291,13 @@ pub fn solve(
                 objective_eur: evaluation.objective_eur,
                 penalty_eur: penalty,
                 lower_bound_eur: solution.lower_bound_eur,
-                gap: best_bound
-                    .map(|b| relative_gap(evaluation.objective_eur + penalty.unwrap_or(0.0), b)),
+                gap: best_bound.map(|b| {
+                    relative_gap(
+                        evaluation.objective_eur + penalty.unwrap_or(0.0),
+                        b,
+                        unavoidable,
+                    )
+                }),
                 all_targets_met: evaluation.all_targets_met(),
                 solve_s: *solve_s,
             }
@@ -302,6 +318,8 @@ pub fn solve(
         solver,
         solution,
         evaluation,
+        unavoidable_penalty_eur: unavoidable,
+        unreachable_efg,
     })
 }
 

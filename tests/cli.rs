@@ -209,7 +209,7 @@ fn by_default_the_sample_is_planned_exactly_with_a_bound() {
     let summary = plan_sample(&dir.path().join("out"), &[]);
     assert_eq!(
         summary["solver"], "lp",
-        "5,000 dwellings in 92 complexes: the exact LP"
+        "5,000 dwellings in 93 complexes: the exact LP"
     );
     let bound = summary["lower_bound_eur"].as_f64().unwrap();
     let objective = summary["objective_eur"].as_f64().unwrap();

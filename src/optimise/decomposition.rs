@@ -20,9 +20,11 @@ use good_lp::solvers::microlp::microlp;
 use good_lp::{variable, Expression, ProblemVariables, Solution as _, SolverModel, Variable};
 use rayon::prelude::*;
 
-use super::lp::{solve_model, support, Backend};
-use super::model::{LpModel, Penalties};
-use super::round::{local_search, round_and_repair, PlanState};
+use super::model::Penalties;
+use super::round::{
+    local_search, neighbourhood_search, round_and_repair, solve_residual, PlanState,
+    NEIGHBOURHOOD_SEARCH_UNITS,
+};
 use super::{
     Observer, OptimiseError, Problem, Progress, Solution, SolveDetails, SolveStatus, Solver,
 };
@@ -386,44 +388,56 @@ fn evaluate_dual(
     }
 }
 
-/// Units whose best choice at these prices is not clear: the second best is within `tolerance`
-/// (relative to the unit's cost scale) of the best. Returns each unit's best choice too.
+/// A unit the multipliers leave undecided, with its choices within the tolerance of its best.
+struct Undecided {
+    unit: usize,
+    near_best: Vec<(usize, usize)>,
+}
+
+/// Each unit's best choice at these prices, and per unit its other choices (and "nothing") whose
+/// reduced cost is within `loosest` of the best, relative to the unit's cost scale, with that
+/// relative gap: one pass, from which any tolerance up to `loosest` can be read.
+#[allow(clippy::type_complexity)]
 fn best_choices(
     p: &Problem,
     costs: &CostTable,
     penalties: &Penalties,
     prices: &Prices,
-    tolerance: f64,
-) -> (Vec<Option<(usize, usize)>>, Vec<usize>) {
+    loosest: f64,
+) -> Vec<(Option<(usize, usize)>, Vec<(f64, Option<(usize, usize)>)>)> {
     let o = p.options;
-    let results: Vec<(Option<(usize, usize)>, bool)> = (0..o.n_units())
+    (0..o.n_units())
         .into_par_iter()
         .map(|u| {
-            let (mut first, mut second) = ((0.0, None), f64::INFINITY);
             let mut scale: f64 = 1.0;
+            let mut best = (0.0, None);
             for k in o.of_unit(u) {
                 for t in 0..p.n_years() {
                     let rc = reduced_cost(p, costs, penalties, prices, u, k, t);
                     scale = scale.max((costs.get(k, t) * o.discount[t]).abs());
-                    if rc < first.0 {
-                        second = first.0;
-                        first = (rc, Some((k, t)));
-                    } else if rc < second {
-                        second = rc;
+                    if rc < best.0 {
+                        best = (rc, Some((k, t)));
                     }
                 }
             }
-            (first.1, second - first.0 <= tolerance * scale)
+            let mut near = Vec::new();
+            if best.1.is_some() && -best.0 <= loosest * scale {
+                near.push((-best.0 / scale, None));
+            }
+            for k in o.of_unit(u) {
+                for t in 0..p.n_years() {
+                    if Some((k, t)) == best.1 {
+                        continue;
+                    }
+                    let gap = (reduced_cost(p, costs, penalties, prices, u, k, t) - best.0) / scale;
+                    if gap <= loosest {
+                        near.push((gap, Some((k, t))));
+                    }
+                }
+            }
+            (best.1, near)
         })
-        .collect();
-    let best = results.iter().map(|r| r.0).collect();
-    let tied = results
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.1)
-        .map(|(u, _)| u)
-        .collect();
-    (best, tied)
+        .collect()
 }
 
 /// The exact LP over the units the multipliers leave undecided, with the decided units fixed at
@@ -436,83 +450,123 @@ fn residual_plan<'p, 'a>(
     penalties: Penalties,
     prices: &Prices,
 ) -> Result<Option<PlanState<'p, 'a>>, OptimiseError> {
-    // An optimal basis has at most one fractional unit per coupling row; a few times that many
-    // undecided units keeps the residual LP small (microlp solves it in milliseconds).
-    const MAX_TIED_UNITS: usize = 150;
+    // By complementary slackness an LP optimum uses only choices of (near) zero reduced cost at
+    // the optimal multipliers: the residual LP has those choices of the undecided units only.
+    // The loosest tolerance that keeps it small enough for microlp to solve quickly is taken.
+    const MAX_RESIDUAL_COLUMNS: usize = 4_000;
     let o = p.options;
-    let n = p.n_years();
-    let mut found = None;
-    for tolerance in [1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8] {
-        let (best, tied) = best_choices(p, costs, &penalties, prices, tolerance);
-        if tied.len() <= MAX_TIED_UNITS {
-            found = Some((best, tied));
-            break;
-        }
-    }
-    let Some((best, tied)) = found else {
+    let tolerances = [1e-2, 3e-3, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8];
+    let choices = best_choices(p, costs, &penalties, prices, tolerances[0]);
+    let Some(&tolerance) = tolerances.iter().find(|&&tolerance| {
+        let columns: usize = choices
+            .iter()
+            .map(|(_, near)| {
+                let n = near.iter().filter(|(gap, _)| *gap <= tolerance).count();
+                if n > 0 {
+                    n + 1
+                } else {
+                    0
+                }
+            })
+            .sum();
+        columns <= MAX_RESIDUAL_COLUMNS
+    }) else {
         return Ok(None);
     };
+    let best: Vec<Option<(usize, usize)>> = choices.iter().map(|c| c.0).collect();
+    let undecided: Vec<Undecided> = choices
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, near))| near.iter().any(|(gap, _)| *gap <= tolerance))
+        .map(|(unit, (best, near))| Undecided {
+            unit,
+            near_best: best
+                .iter()
+                .copied()
+                .chain(
+                    near.iter()
+                        .filter(|(gap, _)| *gap <= tolerance)
+                        .filter_map(|(_, c)| *c),
+                )
+                .collect(),
+        })
+        .collect();
+    let tied: Vec<usize> = undecided.iter().map(|u| u.unit).collect();
     let mut state = PlanState::empty(p, penalties);
     let is_tied: std::collections::HashSet<usize> = tied.iter().copied().collect();
-    // What the decided units already do for each coupling row.
-    let (mut path, mut spend, mut dwellings) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
-    let (mut label_a, mut gas_free) = (0.0, 0.0);
     for (u, choice) in best.iter().enumerate() {
-        if is_tied.contains(&u) {
-            continue;
-        }
-        state.set(u, *choice);
-        if let Some((k, t)) = *choice {
-            path[t] += o.path_reduction[k];
-            spend[t] += o.cost_eur(u, k, t);
-            dwellings[t] += f64::from(o.unit_dwellings[u]);
-            if p.label_a.is_some_and(|target| t <= target.year_index) {
-                label_a += f64::from(o.label_a_gain[k]);
-            }
-            if p.gas_free.is_some_and(|target| t <= target.year_index) {
-                gas_free += f64::from(o.gas_free_gain[k]);
-            }
+        if !is_tied.contains(&u) {
+            state.set(u, *choice);
         }
     }
     if !tied.is_empty() {
-        let (sub_options, map) = o.subset(&tied);
-        let mut cumulative = 0.0;
-        let path_required = (0..n)
-            .map(|t| {
-                cumulative += path[t];
-                p.path_required[t].map(|r| (r - cumulative).max(0.0))
+        let relaxation = solve_residual(
+            &state,
+            &tied,
+            |i, k, t| undecided[i].near_best.contains(&(k, t)),
+            false,
+            None,
+        )?;
+        // Round the residual LP's vertex like the LP solver does: its fractional units (a few)
+        // decided by an exact MILP, the rest as the LP has them.
+        let (options, map) = o.subset(&tied);
+        let sub = state.residual(&options);
+        let index_of = |k: usize| map.iter().position(|&m| m == k).unwrap_or(0);
+        let sub_support: Vec<Vec<((usize, usize), f64)>> = relaxation
+            .iter()
+            .map(|entries| {
+                entries
+                    .iter()
+                    .map(|&((k, t), w)| ((index_of(k), t), w))
+                    .collect()
             })
             .collect();
-        let less = |target: Option<super::CountTarget>, done: f64| {
-            target.map(|t| super::CountTarget {
-                required_gain: (t.required_gain - done).max(0.0),
-                ..t
-            })
-        };
-        let sub = Problem {
-            options: &sub_options,
-            mode: p.mode,
-            path_target: p.path_target.clone(),
-            path_required,
-            budget_eur: (0..n)
-                .map(|t| p.budget_eur[t].map(|b| (b - spend[t]).max(0.0)))
-                .collect(),
-            capacity_dwellings: (0..n)
-                .map(|t| p.capacity_dwellings[t].map(|c| (c - dwellings[t]).max(0.0)))
-                .collect(),
-            label_a: less(p.label_a, label_a),
-            gas_free: less(p.gas_free, gas_free),
-            efg_deadline: p.efg_deadline,
-        };
-        let model = LpModel::build(&sub);
-        let outcome = solve_model(&model, Backend::Microlp, false, None)?;
-        let support = support(&model, &outcome.values, sub_options.n_units());
-        let (sub_state, _) = round_and_repair(&sub, model.penalties, &support);
+        let (sub_state, _) = round_and_repair(&sub, penalties, &sub_support);
         for (i, &u) in tied.iter().enumerate() {
             state.set(u, sub_state.choice[i].map(|(k, t)| (map[k], t)));
         }
     }
     Ok(Some(state))
+}
+
+/// The Lagrangian function of a problem: its coupling rows and, for any multipliers, the dual
+/// value (a lower bound on the LP optimum) and a subgradient. Public for analysis and
+/// benchmarks; [`Decomposition`] maximises it.
+pub struct Lagrangian<'p, 'a> {
+    problem: &'p Problem<'a>,
+    penalties: Penalties,
+    rows: Rows,
+    costs: CostTable,
+}
+
+impl<'p, 'a> Lagrangian<'p, 'a> {
+    /// Sets up the Lagrangian of `problem`.
+    pub fn new(problem: &'p Problem<'a>) -> Self {
+        let penalties = Penalties::for_problem(problem);
+        Lagrangian {
+            rows: Rows::of(problem, &penalties),
+            costs: CostTable::of(problem),
+            problem,
+            penalties,
+        }
+    }
+
+    /// Number of dualised rows (multipliers).
+    pub fn n_rows(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// The dual value and a subgradient at multipliers `lambda` (one per row, ≥ 0).
+    pub fn evaluate(&self, lambda: &[f64]) -> (f64, Vec<f64>) {
+        let d = evaluate_dual(
+            self.problem,
+            &self.costs,
+            &self.rows,
+            &self.penalties,
+            lambda,
+        );
+        (d.value, d.subgradient)
+    }
 }
 
 /// A cut θ ≤ value + g·(λ − at).
@@ -680,7 +734,11 @@ impl Solver for Decomposition {
             total: iterations,
         });
         let prices = Prices::of(p, &rows, &to_lambda(&best.1));
-        let mut state = match residual_plan(p, &costs, penalties, &prices)? {
+        let residual = residual_plan(p, &costs, penalties, &prices).unwrap_or_else(|e| {
+            notes.push(format!("decomposition: the residual LP failed ({e}); the plan comes from repairing the subproblems' choices"));
+            None
+        });
+        let mut state = match residual {
             Some(state) => state,
             None => {
                 // Too many undecided units for a residual LP: start from the subproblems'
@@ -698,6 +756,10 @@ impl Solver for Decomposition {
         // A pass over every choice of every unit: three on small stocks, one at sector scale,
         // where the residual LP leaves little to gain.
         local_search(&mut state, if p.options.n_units() > 10_000 { 1 } else { 3 });
+        if p.options.n_units() <= NEIGHBOURHOOD_SEARCH_UNITS {
+            neighbourhood_search(&mut state, 24);
+            local_search(&mut state, 2);
+        }
         let plan = p.options.plan(&state.choice);
         Ok(Solution {
             plan,

@@ -215,9 +215,23 @@ pub fn solve_model(
     integer: bool,
     time_limit: Option<Duration>,
 ) -> Result<LpOutcome, OptimiseError> {
-    if backend != Backend::Clarabel {
-        return solve_scaled(model, backend, integer, time_limit);
+    match backend {
+        Backend::Clarabel => solve_with_scaling(model, backend, integer, time_limit),
+        // microlp's LU factorisation occasionally reports a singular basis on the raw model
+        // (rows of kWh next to rows of dwellings); the equilibrated model then solves.
+        Backend::Microlp => solve_scaled(model, backend, integer, time_limit)
+            .or_else(|_| solve_with_scaling(model, backend, integer, time_limit)),
+        Backend::Highs => solve_scaled(model, backend, integer, time_limit),
     }
+}
+
+/// Solves the equilibrated model (see [`Scaling`]) and maps values and duals back.
+fn solve_with_scaling(
+    model: &LpModel,
+    backend: Backend,
+    integer: bool,
+    time_limit: Option<Duration>,
+) -> Result<LpOutcome, OptimiseError> {
     let scaling = Scaling::of(model);
     let scaled = scaling.apply(model);
     let outcome = solve_scaled(&scaled, backend, integer, time_limit)?;

@@ -114,6 +114,34 @@ impl<'a> Problem<'a> {
     pub fn n_years(&self) -> usize {
         self.options.n_years
     }
+
+    /// E/F/G dwellings no package of the catalogue can lift to D or better (per unit, the fewest
+    /// any of its options leaves): the phase-out target is missed by at least this many whatever
+    /// the plan, and their penalty is part of every bound.
+    pub fn unreachable_efg_dwellings(&self) -> (u64, u64) {
+        if self.efg_deadline.is_none() {
+            return (0, 0);
+        }
+        let o = self.options;
+        let (mut dwellings, mut units) = (0u64, 0u64);
+        for u in 0..o.n_units() {
+            let before = o.unit_efg_before[u];
+            if before == 0 {
+                continue;
+            }
+            let least = o
+                .of_unit(u)
+                .map(|k| o.efg_after[k])
+                .min()
+                .unwrap_or(before)
+                .min(before);
+            if least > 0 {
+                dwellings += u64::from(least);
+                units += 1;
+            }
+        }
+        (dwellings, units)
+    }
 }
 
 /// How a solver's plan relates to the optimum.

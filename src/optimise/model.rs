@@ -143,13 +143,24 @@ pub struct LpModel {
 impl LpModel {
     /// Builds the model of `p`.
     pub fn build(p: &Problem) -> LpModel {
+        Self::build_filtered(p, |_, _, _| true)
+    }
+
+    /// Builds the model of `p` with only the choice columns `allow(unit, option, year index)`
+    /// accepts (the others are fixed at 0).
+    pub fn build_filtered(p: &Problem, allow: impl Fn(usize, usize, usize) -> bool) -> LpModel {
         let o = p.options;
         let n_years = o.n_years;
         let penalties = Penalties::for_problem(p);
         let mut columns = Vec::with_capacity(o.len() * n_years);
+        let mut index = vec![u32::MAX; o.len() * n_years];
         for u in 0..o.n_units() {
             for k in o.of_unit(u) {
                 for t in 0..n_years {
+                    if !allow(u, k, t) {
+                        continue;
+                    }
+                    index[k * n_years + t] = columns.len() as u32;
                     columns.push(Column {
                         name: format!("x_u{u}_p{}_{}", o.package[k], o.year(t)),
                         kind: ColumnKind::Choice {
@@ -165,14 +176,21 @@ impl LpModel {
             }
         }
         let n_choices = columns.len();
-        // Options are numbered unit by unit, so choice columns run option by option, year by year.
-        let column_of = |k: usize, t: usize| -> usize { k * n_years + t };
+        let column_of = |k: usize, t: usize| -> Option<usize> {
+            let i = index[k * n_years + t];
+            (i != u32::MAX).then_some(i as usize)
+        };
         let mut rows = Vec::new();
         for u in 0..o.n_units() {
             let entries: Vec<(usize, f64)> = o
                 .of_unit(u)
-                .flat_map(|k| (0..n_years).map(move |t| (column_of(k, t), 1.0)))
+                .flat_map(|k| (0..n_years).filter_map(move |t| column_of(k, t).map(|c| (c, 1.0))))
                 .collect();
+            if entries.is_empty() {
+                // A unit with no column left has nothing to choose: an empty row would only
+                // make the basis singular.
+                continue;
+            }
             rows.push(Row {
                 name: format!("unit_{u}"),
                 kind: RowKind::Unit(u),
@@ -188,7 +206,9 @@ impl LpModel {
                     let a = coefficient(k);
                     if a != 0.0 {
                         for t in 0..=last_t {
-                            entries.push((column_of(k, t), a));
+                            if let Some(c) = column_of(k, t) {
+                                entries.push((c, a));
+                            }
                         }
                     }
                 }
@@ -211,7 +231,9 @@ impl LpModel {
                 let mut entries = Vec::new();
                 for u in 0..o.n_units() {
                     for k in o.of_unit(u) {
-                        entries.push((column_of(k, t), o.cost_eur(u, k, t)));
+                        if let Some(c) = column_of(k, t) {
+                            entries.push((c, o.cost_eur(u, k, t)));
+                        }
                     }
                 }
                 rows.push(Row {
@@ -226,7 +248,9 @@ impl LpModel {
                 let mut entries = Vec::new();
                 for u in 0..o.n_units() {
                     for k in o.of_unit(u) {
-                        entries.push((column_of(k, t), f64::from(o.unit_dwellings[u])));
+                        if let Some(c) = column_of(k, t) {
+                            entries.push((c, f64::from(o.unit_dwellings[u])));
+                        }
                     }
                 }
                 rows.push(Row {
@@ -264,7 +288,9 @@ impl LpModel {
                     let lifted = f64::from(before) - f64::from(o.efg_after[k]);
                     if lifted > 0.0 {
                         for t in 0..=deadline {
-                            entries.push((column_of(k, t), lifted));
+                            if let Some(c) = column_of(k, t) {
+                                entries.push((c, lifted));
+                            }
                         }
                     }
                 }
@@ -276,6 +302,12 @@ impl LpModel {
                     entries,
                 });
             }
+        }
+        // Coefficients many orders below a row's largest are rounding noise (a reduction of
+        // 1e-13 kWh beside one of 1e6); simplex factorisations choke on them.
+        for row in &mut rows {
+            let largest = row.entries.iter().map(|e| e.1.abs()).fold(0.0, f64::max);
+            row.entries.retain(|e| e.1.abs() > 1e-12 * largest);
         }
         // Slacks on every target row.
         for (r, row) in rows.iter_mut().enumerate() {

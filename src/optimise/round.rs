@@ -318,6 +318,41 @@ impl<'p, 'a> PlanState<'p, 'a> {
         }
     }
 
+    /// The problem left for other units given what this plan already does: every coupling row's
+    /// right-hand side less the plan's contribution, over `options` (a subset of the problem's
+    /// options for the units still to decide).
+    pub fn residual<'s>(&self, options: &'s crate::options::OptionSet) -> Problem<'s> {
+        let n = self.p.n_years();
+        let mut cumulative = 0.0;
+        let path_required = (0..n)
+            .map(|t| {
+                cumulative += self.path_by_year[t];
+                self.p.path_required[t].map(|r| (r - cumulative).max(0.0))
+            })
+            .collect();
+        let less = |target: Option<super::CountTarget>, done: f64| {
+            target.map(|t| super::CountTarget {
+                required_gain: (t.required_gain - done).max(0.0),
+                ..t
+            })
+        };
+        Problem {
+            options,
+            mode: self.p.mode,
+            path_target: self.p.path_target.clone(),
+            path_required,
+            budget_eur: (0..n)
+                .map(|t| self.p.budget_eur[t].map(|b| (b - self.spend[t]).max(0.0)))
+                .collect(),
+            capacity_dwellings: (0..n)
+                .map(|t| self.p.capacity_dwellings[t].map(|c| (c - self.dwellings[t]).max(0.0)))
+                .collect(),
+            label_a: less(self.p.label_a, self.label_a),
+            gas_free: less(self.p.gas_free, self.gas_free),
+            efg_deadline: self.p.efg_deadline,
+        }
+    }
+
     /// Every (option, year) choice of unit `u`.
     pub fn choices_of(&self, u: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
         let n_years = self.p.n_years();
@@ -344,8 +379,51 @@ struct Contribution {
     dwellings: f64,
 }
 
-/// Rounds a fractional solution, given as weights per (unit, option, year), to an integer plan.
-/// Returns the plan and the number of fractional units.
+/// One unit's LP support: weights over its `(option index, year index)` choices.
+pub type UnitSupport = Vec<((usize, usize), f64)>;
+
+/// Solves the exact model over `units` only (which this plan leaves unset), each restricted to
+/// the choices `allow(position in units, option, year index)` accepts or nothing, with the rest
+/// of the plan fixed: the LP relaxation, or with `integer` the MILP (branch and bound, within
+/// `time_limit`). Returns each unit's support as weights over its (option, year) choices.
+pub fn solve_residual(
+    state: &PlanState,
+    units: &[usize],
+    allow: impl Fn(usize, usize, usize) -> bool,
+    integer: bool,
+    time_limit: Option<std::time::Duration>,
+) -> Result<Vec<UnitSupport>, super::OptimiseError> {
+    let (options, map) = state.p.options.subset(units);
+    let residual = state.residual(&options);
+    let model = super::model::LpModel::build_filtered(&residual, |u, k, t| allow(u, map[k], t));
+    let outcome = super::lp::solve_model(&model, super::lp::Backend::Microlp, integer, time_limit)?;
+    if !outcome.optimal {
+        // A search stopped by the clock would make the plan depend on the machine's speed.
+        return Err(super::OptimiseError::Solver(
+            "residual problem not solved to optimality within its time limit".into(),
+        ));
+    }
+    let support = super::lp::support(&model, &outcome.values, options.n_units());
+    Ok(support
+        .into_iter()
+        .map(|entries| {
+            entries
+                .into_iter()
+                .map(|((k, t), w)| ((map[k], t), w))
+                .collect()
+        })
+        .collect())
+}
+
+/// Stocks up to this many decision units get the neighbourhood search after rounding; above it
+/// the rounding alone is within a fraction of a per mille of the bound.
+pub const NEIGHBOURHOOD_SEARCH_UNITS: usize = 300;
+
+/// Rounds a fractional solution, given as weights per (unit, option, year), to an integer plan:
+/// the integral units are kept, and the fractional ones (at most one per coupling row in a
+/// basic solution) are decided exactly by a small MILP over their support choices, with the
+/// rest of the plan fixed; a local search then improves the whole. Returns the plan and the
+/// number of fractional units.
 pub fn round_and_repair<'p, 'a>(
     p: &'p Problem<'a>,
     penalties: Penalties,
@@ -369,12 +447,135 @@ pub fn round_and_repair<'p, 'a>(
     // Integral units can together break a budget only through rounding noise.
     state.repair_budgets();
     fractional.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    for &(_, u) in &fractional {
-        let candidates: Vec<(usize, usize)> = support[u].iter().map(|e| e.0).collect();
-        state.improve(u, candidates.into_iter());
+    let units: Vec<usize> = fractional.iter().map(|f| f.1).collect();
+    let exact = (!units.is_empty())
+        .then(|| {
+            solve_residual(
+                &state,
+                &units,
+                |i, k, t| support[units[i]].iter().any(|e| e.0 == (k, t)),
+                true,
+                Some(std::time::Duration::from_secs(10)),
+            )
+        })
+        .and_then(Result::ok);
+    match exact {
+        Some(decided) => {
+            for (&u, entries) in units.iter().zip(decided) {
+                state.set(u, entries.iter().find(|e| e.1 > 0.5).map(|e| e.0));
+            }
+            state.repair_budgets();
+        }
+        // Without the MILP (it failed), decide them one by one, most decided first.
+        None => {
+            for &u in &units {
+                let candidates: Vec<(usize, usize)> = support[u].iter().map(|e| e.0).collect();
+                state.improve(u, candidates.into_iter());
+            }
+        }
     }
     local_search(&mut state, 5);
+    if p.options.n_units() <= NEIGHBOURHOOD_SEARCH_UNITS {
+        neighbourhood_search(&mut state, 24);
+        local_search(&mut state, 2);
+    }
     (state, fractional.len())
+}
+
+/// Large-neighbourhood search: frees a group of units at a time and re-solves them exactly
+/// (MILP over all their choices) with the rest of the plan fixed, keeping the result when it is
+/// cheaper. Single-unit moves cannot exchange one complex for two others, which is what closing
+/// the last per cent on a stock of a hundred complexes takes. Groups alternate between the
+/// dearest treated units with the most cost-effective untreated ones, and seeded random draws;
+/// the number of rounds, not a clock, bounds the search, so the result is reproducible.
+pub fn neighbourhood_search(state: &mut PlanState, rounds: usize) {
+    use rand::seq::SliceRandom;
+    use rand::SeedableRng;
+    const GROUP: usize = 4;
+    let n_units = state.choice.len();
+    if n_units < 2 {
+        return;
+    }
+    let o = state.p.options;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x4eb7);
+    for round in 0..rounds {
+        let mut group: Vec<usize> = if round % 2 == 0 {
+            // Dearest treated units (a different slice each time) and the untreated units with
+            // the cheapest € per kWh of path reduction.
+            let mut treated: Vec<(f64, usize)> = (0..n_units)
+                .filter_map(|u| state.choice[u].map(|(k, t)| (-o.discounted_cost_eur(u, k, t), u)))
+                .collect();
+            treated.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            let mut untreated: Vec<(f64, usize)> = (0..n_units)
+                .filter(|&u| state.choice[u].is_none())
+                .filter_map(|u| {
+                    o.of_unit(u)
+                        .filter(|&k| o.path_reduction[k] > 0.0)
+                        .map(|k| o.discounted_cost_eur(u, k, 0) / o.path_reduction[k])
+                        .min_by(f64::total_cmp)
+                        .map(|ratio| (ratio, u))
+                })
+                .collect();
+            untreated.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            let half = GROUP / 2;
+            let offset = (round / 2 * half) % treated.len().max(1);
+            treated
+                .iter()
+                .cycle()
+                .skip(offset)
+                .take(half.min(treated.len()))
+                .chain(untreated.iter().take(half))
+                .map(|&(_, u)| u)
+                .collect()
+        } else {
+            let mut all: Vec<usize> = (0..n_units).collect();
+            all.shuffle(&mut rng);
+            all.truncate(GROUP);
+            all
+        };
+        group.sort_unstable();
+        group.dedup();
+        // Exchanges happen in the years the freed units are treated in: offer their options in
+        // those years and the years next to them (all years when none is treated), which keeps
+        // each branch-and-bound small.
+        let n_years = state.p.n_years();
+        let mut years = vec![false; n_years];
+        for &u in &group {
+            if let Some((_, t)) = state.choice[u] {
+                let last = (t + 1).min(n_years - 1);
+                years[t.saturating_sub(1)..=last].fill(true);
+            }
+        }
+        if !years.contains(&true) {
+            years.iter_mut().for_each(|y| *y = true);
+        }
+        let before = state.objective();
+        let saved: Vec<Option<(usize, usize)>> = group.iter().map(|&u| state.choice[u]).collect();
+        for &u in &group {
+            state.set(u, None);
+        }
+        let solved = solve_residual(
+            state,
+            &group,
+            |_, _, t| years[t],
+            true,
+            Some(std::time::Duration::from_secs(5)),
+        );
+        let improved = match solved {
+            Ok(decided) => {
+                for (&u, entries) in group.iter().zip(decided) {
+                    state.set(u, entries.iter().find(|e| e.1 > 0.5).map(|e| e.0));
+                }
+                state.feasible() && state.objective() < before - 1e-9 * before.abs().max(1.0)
+            }
+            Err(_) => false,
+        };
+        if !improved {
+            for (&u, &choice) in group.iter().zip(&saved) {
+                state.set(u, choice);
+            }
+        }
+    }
 }
 
 /// Moves single units to their best (option, year) choice while that lowers the penalised
