@@ -452,8 +452,10 @@ fn residual_plan<'p, 'a>(
 ) -> Result<Option<PlanState<'p, 'a>>, OptimiseError> {
     // By complementary slackness an LP optimum uses only choices of (near) zero reduced cost at
     // the optimal multipliers: the residual LP has those choices of the undecided units only.
-    // The loosest tolerance that keeps it small enough for microlp to solve quickly is taken.
-    const MAX_RESIDUAL_COLUMNS: usize = 4_000;
+    // The loosest tolerance that keeps it small is taken: on the sector stock (41,000 units) a
+    // cap of 1,000 columns gave a 0.135 % gap against 0.161 % at 4,000 and 0.209 % at 8,000
+    // (larger residuals leave more fractional units than the MILP completion decides in time).
+    const MAX_RESIDUAL_COLUMNS: usize = 1_000;
     let o = p.options;
     let tolerances = [1e-2, 3e-3, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8];
     let choices = best_choices(p, costs, &penalties, prices, tolerances[0]);
