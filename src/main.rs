@@ -12,7 +12,7 @@ use heatpath::generate::{generate, GenerateOptions};
 use heatpath::optimise::decomposition::Decomposition;
 use heatpath::optimise::greedy::Greedy;
 use heatpath::optimise::lp::{Backend, Lp};
-use heatpath::optimise::{Silent, Solver};
+use heatpath::optimise::{Observer, Progress, Solver};
 use heatpath::options::Baseline;
 use heatpath::output::write_file_atomic;
 use heatpath::performance::DwellingModel;
@@ -293,6 +293,57 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// Progress on stderr for long runs: a spinner with the stage, and a bar where the solver knows
+/// how far it is. Hidden with `--quiet` and when stderr is not a terminal (indicatif's check).
+struct ProgressBar {
+    bar: indicatif::ProgressBar,
+}
+
+impl ProgressBar {
+    fn new(quiet: bool) -> ProgressBar {
+        let target = if quiet {
+            indicatif::ProgressDrawTarget::hidden()
+        } else {
+            indicatif::ProgressDrawTarget::stderr()
+        };
+        let bar = indicatif::ProgressBar::with_draw_target(None, target);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {elapsed:>3} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        ProgressBar { bar }
+    }
+
+    fn stage(&mut self, message: &str) {
+        self.bar.set_message(message.to_string());
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Observer for ProgressBar {
+    fn observe(&mut self, progress: &Progress) {
+        if progress.total > 0 {
+            self.bar.set_message(format!(
+                "{} ({}/{})",
+                progress.stage, progress.done, progress.total
+            ));
+        } else {
+            self.bar.set_message(progress.stage.to_string());
+        }
+    }
+}
+
+impl Drop for ProgressBar {
+    fn drop(&mut self) {
+        // On an error too: the message that follows must not be drawn over.
+        self.bar.finish_and_clear();
+    }
+}
+
 /// A command-line usage error (exit code 2).
 #[derive(Debug)]
 struct UsageError(String);
@@ -315,6 +366,8 @@ fn plan(
     quiet: bool,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
+    let mut bar = ProgressBar::new(quiet);
+    bar.stage("reading the stock and building the options");
     let prepared = pipeline::prepare(scenario, None)?;
     if let Some(path) = export_mps {
         pipeline::export_mps(&prepared, path, lp.milp)?;
@@ -342,8 +395,10 @@ fn plan(
         }
     }
     let others: Vec<&dyn Solver> = others.into_iter().map(pick).collect();
-    let mut run = pipeline::solve(prepared, pick(primary), &others, &mut Silent)?;
+    let mut run = pipeline::solve(prepared, pick(primary), &others, &mut bar)?;
+    bar.stage("writing the outputs");
     report::write_outputs(&mut run, out, started)?;
+    bar.finish();
     if !quiet {
         print!(
             "{}",

@@ -1,8 +1,12 @@
 //! Outputs of a plan run, written atomically into one folder: `trajectory.csv`, `plan.csv`,
-//! `plan_dwellings.csv` and `summary.json`.
+//! `plan_dwellings.csv`, `summary.json`, `plan.xlsx`, the charts (`chart_*.svg` and `.png`) and
+//! `report.html`.
 
+pub mod charts;
+pub mod html;
 pub mod tables;
 pub mod text;
+pub mod xlsx;
 
 use std::path::Path;
 use std::time::Instant;
@@ -34,6 +38,17 @@ pub struct YearFigures {
     pub tenant_savings_eur: f64,
     /// CO2 (tonnes/yr).
     pub co2_tonnes: f64,
+    /// Dwellings per label, A++++ first.
+    pub labels: Vec<LabelCount>,
+}
+
+/// Dwellings with one label.
+#[derive(Debug, Clone, Serialize)]
+pub struct LabelCount {
+    /// The label.
+    pub label: &'static str,
+    /// Dwellings.
+    pub count: u64,
 }
 
 /// `summary.json`.
@@ -139,6 +154,14 @@ fn figures(r: &crate::evaluate::TrajectoryRow) -> YearFigures {
         low_temp_ready_share: r.low_temp_ready_share,
         tenant_savings_eur: r.tenant_savings_eur,
         co2_tonnes: r.co2_tonnes,
+        labels: crate::label::EnergyLabel::ALL
+            .iter()
+            .zip(r.label_counts)
+            .map(|(l, count)| LabelCount {
+                label: l.as_str(),
+                count,
+            })
+            .collect(),
     }
 }
 
@@ -222,14 +245,43 @@ pub fn write_outputs(run: &mut PlanRun, out: &Path, started: Instant) -> Result<
         source,
     };
     let dir = OutputDir::create(out).map_err(write_error)?;
-    dir.write("trajectory.csv", |w| tables::write_trajectory(w, run))
-        .map_err(write_error)?;
-    dir.write("plan.csv", |w| tables::write_plan(w, run))
-        .map_err(write_error)?;
-    dir.write("plan_dwellings.csv", |w| {
-        tables::write_plan_dwellings(w, run)
-    })
-    .map_err(write_error)?;
+    let shared: &PlanRun = run;
+    let draft = summary(shared);
+    // The workbook is written on one thread (its zip stream is sequential) while the tables,
+    // charts and page are written on the others.
+    let (workbook, rest) = rayon::join(
+        || {
+            dir.write("plan.xlsx", |w| {
+                xlsx::write_workbook(w, shared, &draft).map_err(std::io::Error::other)
+            })
+        },
+        || -> std::io::Result<()> {
+            dir.write("trajectory.csv", |w| tables::write_trajectory(w, shared))?;
+            dir.write("plan.csv", |w| tables::write_plan(w, shared))?;
+            dir.write("plan_dwellings.csv", |w| {
+                tables::write_plan_dwellings(w, shared)
+            })?;
+            let data = charts::ChartData::of(shared);
+            let mut svgs = Vec::with_capacity(charts::ChartKind::ALL.len());
+            for kind in charts::ChartKind::ALL {
+                let svg = charts::svg(kind, &data).map_err(std::io::Error::other)?;
+                dir.write(&format!("{}.svg", kind.file_stem()), |w| {
+                    w.write_all(svg.as_bytes())
+                })?;
+                charts::png(
+                    kind,
+                    &data,
+                    &dir.staged_path(&format!("{}.png", kind.file_stem())),
+                )
+                .map_err(std::io::Error::other)?;
+                svgs.push((kind, svg));
+            }
+            let page = html::report(shared, &draft, &svgs);
+            dir.write("report.html", |w| w.write_all(page.as_bytes()))
+        },
+    );
+    workbook.map_err(write_error)?;
+    rest.map_err(write_error)?;
     run.prepared.timings.write = t.elapsed().as_secs_f64();
     run.prepared.timings.total = started.elapsed().as_secs_f64();
     let summary = summary(run);

@@ -222,6 +222,22 @@ pub fn plan(summary: &Summary, out: &str) -> String {
         "",
         grouped(l.tenant_savings_eur)
     );
+    let total = |f: &super::YearFigures| f.labels.iter().map(|c| c.count).sum::<u64>().max(1);
+    let (bt, lt) = (total(b), total(l));
+    let _ = writeln!(s, "  labels");
+    for (before, after) in b.labels.iter().zip(&l.labels) {
+        if before.count == 0 && after.count == 0 {
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            "    {:<30} {:>8} {:>8}   {}",
+            before.label,
+            percent(before.count as f64 / bt as f64),
+            percent(after.count as f64 / lt as f64),
+            "█".repeat((40.0 * after.count as f64 / lt as f64).round() as usize)
+        );
+    }
     let met = summary.targets.iter().filter(|t| t.met).count();
     let _ = writeln!(s, "Targets: {met} of {} met", summary.targets.len());
     for t in &summary.missed {

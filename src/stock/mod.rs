@@ -4,6 +4,7 @@
 mod columns;
 mod reader;
 mod writer;
+mod xlsx;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -11,6 +12,7 @@ use std::path::PathBuf;
 pub use columns::{normalise_header, Column, ColumnMapping};
 pub use reader::{parse_decimal, read_stock, read_stock_from, ReadOptions, ReadReport};
 pub use writer::{write_stock_csv, StockFormat};
+pub use xlsx::{is_workbook, read_stock_workbook, WORKBOOK_EXTENSIONS};
 
 use crate::label::EnergyLabel;
 use crate::typology::{
@@ -163,6 +165,14 @@ pub enum StockError {
         file: PathBuf,
         /// The underlying error.
         source: std::io::Error,
+    },
+    /// A workbook that cannot be read, or lacks the sheet asked for.
+    #[error("{}: {message}", file.display())]
+    Workbook {
+        /// The workbook.
+        file: PathBuf,
+        /// What is wrong.
+        message: String,
     },
     /// No header row.
     #[error("{}: the file is empty: expected a header row with at least the columns id, dwelling_type, build_year, floor_area_m2", file.display())]

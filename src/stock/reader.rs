@@ -49,8 +49,12 @@ pub struct ReadReport {
     pub ignored_columns: Vec<String>,
 }
 
-/// Reads a stock table from a CSV file.
+/// Reads a stock table from a CSV file, or from a workbook (`.xlsx`, `.xls`, `.ods`; a sheet
+/// other than the first as `file.xlsx#Sheet`).
 pub fn read_stock(path: &Path, options: &ReadOptions) -> Result<(Stock, ReadReport), StockError> {
+    if super::xlsx::is_workbook(path) {
+        return super::xlsx::read_stock_workbook(path, options);
+    }
     let file = File::open(path).map_err(|source| StockError::Io {
         file: path.to_path_buf(),
         source,

@@ -1,0 +1,462 @@
+//! `report.html`: one self-contained page (inline CSS and SVG, nothing fetched) for a board
+//! meeting: the verdict first, then the charts, the trajectory, the plan per year and the
+//! assumptions. It prints on A4 without the screen's colours bleeding into the tables.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::charts::ChartKind;
+use super::text::{euros, grouped, percent};
+use super::Summary;
+use crate::pipeline::PlanRun;
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = r#"
+:root { --ink:#1d2733; --muted:#5b6675; --line:#d9dee5; --ok:#1e7b34; --miss:#b3261e; --accent:#1f5fa8; }
+* { box-sizing: border-box; }
+body { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; color: var(--ink);
+       max-width: 1040px; margin: 2rem auto; padding: 0 1.25rem; line-height: 1.45; }
+h1 { font-size: 1.7rem; margin-bottom: .2rem; }
+h2 { font-size: 1.25rem; margin-top: 2.2rem; border-bottom: 2px solid var(--line); padding-bottom: .25rem; }
+.sub { color: var(--muted); margin-top: 0; }
+.verdict { border-left: 6px solid var(--ok); background: #eef7f0; padding: .9rem 1.2rem; margin: 1.2rem 0; }
+.verdict.missed { border-color: var(--miss); background: #fbeeed; }
+.verdict p { margin: .3rem 0; }
+.verdict .headline { font-size: 1.2rem; font-weight: bold; }
+.kpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap: .8rem; margin: 1rem 0; }
+.kpi { border: 1px solid var(--line); border-radius: 6px; padding: .6rem .8rem; }
+.kpi .value { font-size: 1.3rem; font-weight: bold; }
+.kpi .label { color: var(--muted); font-size: .85rem; }
+table { border-collapse: collapse; width: 100%; font-size: .85rem; margin: .6rem 0 1rem; }
+th, td { border-bottom: 1px solid var(--line); padding: .3rem .45rem; text-align: right; }
+th { background: #f1f4f8; }
+th:first-child, td:first-child, td.text { text-align: left; }
+tr.missed td { color: var(--miss); font-weight: bold; }
+figure { margin: 1.2rem 0; page-break-inside: avoid; break-inside: avoid; }
+figure svg { width: 100%; height: auto; border: 1px solid var(--line); }
+figcaption { color: var(--muted); font-size: .85rem; }
+.note { color: var(--muted); font-size: .85rem; }
+ul.notes li { margin: .2rem 0; }
+@media print {
+  body { margin: 0; max-width: none; font-size: 10pt; }
+  h2 { page-break-after: avoid; break-after: avoid; }
+  table, .verdict, .kpis { page-break-inside: avoid; break-inside: avoid; }
+  .verdict { background: none; }
+  th { background: none; }
+  @page { size: A4; margin: 15mm; }
+}
+"#;
+
+/// An SVG document as an inline element: the XML prologue dropped, the fixed size turned into
+/// a view box that scales with the page.
+fn inline_svg(svg: &str) -> String {
+    let start = svg.find("<svg").unwrap_or(0);
+    let body = &svg[start..];
+    let (w, h) = super::charts::SIZE;
+    body.replacen(
+        &format!("width=\"{w}\" height=\"{h}\""),
+        &format!("width=\"{w}\" height=\"{h}\" role=\"img\""),
+        1,
+    )
+}
+
+fn target_value(value: f64, unit: &str) -> String {
+    match unit {
+        "share" => percent(value),
+        "dwellings" => grouped(value),
+        "kWh/m2" => format!("{value:.1} kWh/m²"),
+        other => format!("{value:.3} {other}"),
+    }
+}
+
+fn target_name(name: &str) -> &str {
+    match name {
+        "heat_demand_path" => "heat-demand path",
+        "label_a_share" => "label A or better",
+        "gas_free_dwellings" => "gas-free dwellings",
+        "efg_phase_out" => "no E/F/G",
+        other => other,
+    }
+}
+
+/// Works of one year: units, dwellings, investment, and (units, dwellings) per package.
+type YearWorks<'a> = (u64, u64, f64, BTreeMap<&'a str, (u64, u64)>);
+
+/// The report page. `charts` holds each chart's SVG in [`ChartKind::ALL`] order.
+pub fn report(run: &PlanRun, s: &Summary, charts: &[(ChartKind, String)]) -> String {
+    let mut h = String::with_capacity(256 * 1024);
+    let p = &run.prepared;
+    let title = format!(
+        "Renovation plan {}–{}: {}",
+        s.first_year,
+        s.last_year,
+        p.scenario
+            .stock
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    );
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        escape(&title)
+    );
+    let _ = writeln!(h, "<h1>{}</h1>", escape(&title));
+    let _ = writeln!(
+        h,
+        "<p class=\"sub\">{} dwellings in {} decision units · scenario <code>{}</code> · solver {} ({}) · heatpath {}</p>",
+        grouped(s.dwellings as f64),
+        grouped(s.units as f64),
+        escape(&s.scenario),
+        s.solver,
+        s.status,
+        s.heatpath_version
+    );
+
+    // Verdict.
+    let met = s.targets.iter().filter(|t| t.met).count();
+    let class = if s.all_targets_met {
+        "verdict"
+    } else {
+        "verdict missed"
+    };
+    let _ = writeln!(h, "<section class=\"{class}\">");
+    if s.all_targets_met {
+        let _ = writeln!(
+            h,
+            "<p class=\"headline\">All {} targets met, for {} of investment.</p>",
+            s.targets.len(),
+            euros(s.total_investment_eur)
+        );
+    } else {
+        let _ = writeln!(
+            h,
+            "<p class=\"headline\">{met} of {} targets met: {} missed, with {} of investment.</p>",
+            s.targets.len(),
+            s.missed.len(),
+            euros(s.total_investment_eur)
+        );
+        let _ = writeln!(h, "<ul>");
+        for t in &s.missed {
+            let _ = writeln!(
+                h,
+                "<li>{} {}: target {}, achieved {}, short by {}</li>",
+                target_name(&t.name),
+                t.year,
+                target_value(t.target, t.unit),
+                target_value(t.achieved, t.unit),
+                target_value(t.shortfall, t.unit)
+            );
+        }
+        let _ = writeln!(h, "</ul>");
+    }
+    let treated: u64 = run
+        .evaluation
+        .trajectory
+        .last()
+        .map(|r| r.cumulative_dwellings_treated)
+        .unwrap_or(0);
+    let _ = writeln!(
+        h,
+        "<p>{} dwellings in {} units are treated; the investment discounted to {} is {}.</p>",
+        grouped(treated as f64),
+        grouped(s.units_treated as f64),
+        s.first_year,
+        euros(s.objective_eur)
+    );
+    match (s.lower_bound_eur, s.gap) {
+        (Some(bound), Some(gap)) => {
+            let _ = writeln!(
+                h,
+                "<p>No plan meeting the same targets can cost less than {} (discounted): this plan is within {:.2} % of the optimum.</p>",
+                euros(bound),
+                100.0 * gap
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                h,
+                "<p>The {} solver gives no lower bound: run with <code>--solver lp</code> or <code>--solver decomposition</code> for the distance to the optimum.</p>",
+                s.solver
+            );
+        }
+    }
+    let _ = writeln!(h, "</section>");
+
+    // Key figures.
+    let b = &s.baseline;
+    let l = &s.last;
+    let _ = writeln!(h, "<div class=\"kpis\">");
+    for (label, value) in [
+        (
+            format!("average heat demand {}→{}", b.year, l.year),
+            format!(
+                "{:.1} → {:.1} kWh/m²",
+                b.avg_heat_demand_kwh_m2, l.avg_heat_demand_kwh_m2
+            ),
+        ),
+        (
+            "label A or better".into(),
+            format!(
+                "{} → {}",
+                percent(b.label_a_or_better_share),
+                percent(l.label_a_or_better_share)
+            ),
+        ),
+        (
+            "gas-free dwellings".into(),
+            format!(
+                "{} → {}",
+                grouped(b.gas_free_count as f64),
+                grouped(l.gas_free_count as f64)
+            ),
+        ),
+        (
+            "E/F/G dwellings".into(),
+            format!(
+                "{} → {}",
+                grouped(b.efg_count as f64),
+                grouped(l.efg_count as f64)
+            ),
+        ),
+        (
+            format!("tenants' energy bills, saving per year in {}", l.year),
+            euros(l.tenant_savings_eur),
+        ),
+        (
+            "CO2 per year".into(),
+            format!("{} → {} t", grouped(b.co2_tonnes), grouped(l.co2_tonnes)),
+        ),
+    ] {
+        let _ = writeln!(
+            h,
+            "<div class=\"kpi\"><div class=\"value\">{}</div><div class=\"label\">{}</div></div>",
+            escape(&value),
+            escape(&label)
+        );
+    }
+    let _ = writeln!(h, "</div>");
+
+    // Charts.
+    let _ = writeln!(h, "<h2>Charts</h2>");
+    for (kind, svg) in charts {
+        let caption = match kind {
+            ChartKind::HeatDemand => "Floor-area average net heat demand (Q_H,nd) per year, plan against the reduction path.",
+            ChartKind::Labels => "Share of dwellings per energy label, baseline and every planning year.",
+            ChartKind::Spend => "Investment per year in prices of that year, against the budget where one is set.",
+            ChartKind::Abatement => "Every unit's steps along its cost/effect hull at first-year prices, cheapest € per kWh/yr first; the dashed line is the reduction the path needs by its last year.",
+        };
+        let _ = writeln!(
+            h,
+            "<figure id=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>",
+            kind.file_stem(),
+            inline_svg(svg),
+            escape(caption)
+        );
+    }
+
+    // Targets.
+    let _ = writeln!(h, "<h2>Targets</h2>");
+    let _ = writeln!(
+        h,
+        "<table><thead><tr><th>target</th><th>year</th><th>target value</th><th>achieved</th><th>met</th><th>shortfall</th></tr></thead><tbody>"
+    );
+    for t in &s.targets {
+        let _ = writeln!(
+            h,
+            "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            if t.met { "" } else { " class=\"missed\"" },
+            target_name(&t.name),
+            t.year,
+            target_value(t.target, t.unit),
+            target_value(t.achieved, t.unit),
+            if t.met { "yes" } else { "no" },
+            if t.met {
+                String::new()
+            } else {
+                target_value(t.shortfall, t.unit)
+            }
+        );
+    }
+    let _ = writeln!(h, "</tbody></table>");
+
+    // Trajectory.
+    let _ = writeln!(h, "<h2>Trajectory</h2>");
+    let _ = writeln!(
+        h,
+        "<table><thead><tr><th>year</th><th>heat demand (kWh/m²)</th><th>path (kWh/m²)</th><th>label A or better</th><th>E/F/G</th><th>gas-free</th><th>dwellings treated</th><th>investment</th><th>budget</th><th>CO2 (t)</th></tr></thead><tbody>"
+    );
+    for r in &run.evaluation.trajectory {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            r.year,
+            r.avg_heat_demand_kwh_m2,
+            r.path_target_kwh_m2.map(|v| format!("{v:.1}")).unwrap_or_default(),
+            percent(r.label_a_or_better_share),
+            grouped(r.efg_count as f64),
+            grouped(r.gas_free_count as f64),
+            grouped(r.dwellings_treated as f64),
+            euros(r.spend_eur),
+            r.budget_eur.map(euros).unwrap_or_default(),
+            grouped(r.co2_tonnes)
+        );
+    }
+    let _ = writeln!(h, "</tbody></table>");
+
+    // Plan per year.
+    let _ = writeln!(h, "<h2>Plan per year</h2>");
+    let mut per_year: BTreeMap<u16, YearWorks> = BTreeMap::new();
+    for (u, c) in run.solution.plan.assigned() {
+        let outcome = &run.evaluation.units[u];
+        let entry = per_year.entry(c.year).or_default();
+        entry.0 += 1;
+        entry.1 += u64::from(outcome.dwellings);
+        entry.2 += outcome.cost_eur;
+        let package = p.catalogue.packages[c.package as usize].id();
+        let e = entry.3.entry(package).or_default();
+        e.0 += 1;
+        e.1 += u64::from(outcome.dwellings);
+    }
+    let _ = writeln!(
+        h,
+        "<table><thead><tr><th>year</th><th>units</th><th>dwellings</th><th>investment</th><th>packages (units / dwellings)</th></tr></thead><tbody>"
+    );
+    for (year, (units, dwellings, cost, packages)) in &per_year {
+        let mut packages: Vec<(&&str, &(u64, u64))> = packages.iter().collect();
+        packages.sort_by(|a, b| b.1 .1.cmp(&a.1 .1).then(a.0.cmp(b.0)));
+        let list: Vec<String> = packages
+            .iter()
+            .map(|(name, (u, d))| {
+                format!(
+                    "{} {} / {}",
+                    escape(name),
+                    grouped(*u as f64),
+                    grouped(*d as f64)
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            h,
+            "<tr><td>{year}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"text\">{}</td></tr>",
+            grouped(*units as f64),
+            grouped(*dwellings as f64),
+            euros(*cost),
+            list.join("; ")
+        );
+    }
+    let _ = writeln!(h, "</tbody></table>");
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">The plan per unit is in <code>plan.csv</code> and the Plan sheet of <code>plan.xlsx</code>; per dwelling in <code>plan_dwellings.csv</code>.</p>"
+    );
+
+    // Assumptions.
+    let sc = &p.scenario;
+    let _ = writeln!(h, "<h2>Assumptions</h2>");
+    let _ = writeln!(h, "<table><tbody>");
+    let rows: Vec<(String, String)> = vec![
+        ("measure catalogue".into(), s.catalogue.clone()),
+        ("stock".into(), s.stock.clone()),
+        ("reduction path".into(), s.path.note.clone()),
+        (
+            "discount rate / cost escalation".into(),
+            format!(
+                "{} / {} a year",
+                percent(sc.finance.discount_rate),
+                percent(sc.finance.cost_escalation)
+            ),
+        ),
+        (
+            "energy prices".into(),
+            format!(
+                "gas € {:.2}/m³, electricity € {:.2}/kWh, district heat € {:.2}/GJ",
+                sc.energy.gas_eur_per_m3,
+                sc.energy.electricity_eur_per_kwh,
+                sc.energy.district_heat_eur_per_gj
+            ),
+        ),
+        (
+            "label-A target".into(),
+            s.targets
+                .iter()
+                .find(|t| t.name == "label_a_share")
+                .map(|t| format!("{} in {}", percent(t.target), t.year))
+                .unwrap_or_else(|| "none".into()),
+        ),
+        (
+            "gas-free target".into(),
+            s.targets
+                .iter()
+                .find(|t| t.name == "gas_free_dwellings")
+                .map(|t| format!("{} dwellings in {}", grouped(t.target), t.year))
+                .unwrap_or_else(|| "none".into()),
+        ),
+        (
+            "budgets".into(),
+            if sc.budget_eur.iter().any(Option::is_some) {
+                "as set in the scenario (see the trajectory)".into()
+            } else {
+                "none set".into()
+            },
+        ),
+        (
+            "illustrative values".into(),
+            "the default path (−2 % of the baseline a year) is illustrative, not the official path; model parameters named as assumptions in the README (installation efficiencies, tap water, district-heat factor, heat-pump costs) are assumptions from the cited sources".into(),
+        ),
+    ];
+    for (k, v) in rows {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"text\">{}</td></tr>",
+            escape(&k),
+            escape(&v)
+        );
+    }
+    let _ = writeln!(h, "</tbody></table>");
+    if !s.notes.is_empty() {
+        let _ = writeln!(h, "<ul class=\"notes\">");
+        for n in &s.notes {
+            let _ = writeln!(h, "<li>{}</li>", escape(n));
+        }
+        let _ = writeln!(h, "</ul>");
+    }
+    let _ = writeln!(h, "</body>\n</html>");
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_neutralises_markup() {
+        assert_eq!(
+            escape("<a href=\"x\">R&D</a>"),
+            "&lt;a href=&quot;x&quot;&gt;R&amp;D&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn inline_svg_drops_the_prologue() {
+        let svg = "<?xml version=\"1.0\"?>\n<svg width=\"960\" height=\"540\"></svg>";
+        let inline = inline_svg(svg);
+        assert!(inline.starts_with("<svg"));
+        assert!(inline.contains("role=\"img\""));
+    }
+}
