@@ -34,6 +34,18 @@ pub enum Error {
     /// The plan could not be evaluated (a solver bug, never a user error).
     #[error("internal error: the solver's plan is invalid: {0}")]
     Evaluate(#[from] EvaluateError),
+    /// The stock would not fit in memory: refused before reading rather than killed midway.
+    #[error("{}: a stock file of {} needs about {} of memory to plan, but {} is available: plan part of the stock at a time (a corporation or a region) or use a machine with more memory", file.display(), human_bytes(*file_bytes), human_bytes(*needed_bytes), human_bytes(*available_bytes))]
+    TooLarge {
+        /// The stock file.
+        file: PathBuf,
+        /// Its size.
+        file_bytes: u64,
+        /// Estimated peak memory of a plan run.
+        needed_bytes: u64,
+        /// Memory available (`MemAvailable`, or `HEATPATH_MEMORY_LIMIT` in bytes).
+        available_bytes: u64,
+    },
     /// Writing outputs.
     #[error("{}: cannot write: {source}", path.display())]
     Write {
@@ -50,7 +62,10 @@ impl Error {
         // A file that cannot be read is the user's input too (a wrong path, usually).
         match self {
             Error::Scenario(_) | Error::Stock(_) | Error::Catalogue(_) => true,
-            Error::Optimise(_) | Error::Evaluate(_) | Error::Write { .. } => false,
+            Error::Optimise(_)
+            | Error::Evaluate(_)
+            | Error::Write { .. }
+            | Error::TooLarge { .. } => false,
         }
     }
 }
@@ -110,12 +125,66 @@ pub fn prepare(
         mapping,
         ..ReadOptions::default()
     };
+    check_memory(&scenario.stock)?;
     let (stock, read_report) = read_stock(&scenario.stock, &read_options)?;
     let catalogue = match &scenario.catalogue {
         Some(path) => Catalogue::from_file(path)?,
         None => Catalogue::default(),
     };
     prepare_from(scenario, stock, read_report, catalogue, start, progress)
+}
+
+/// Peak memory of a plan run per byte of stock CSV: the sector's 427 MB file peaked at 1.19 GB
+/// (benches/e2e.sh), 2.8 bytes per byte; 3.5 leaves room. Workbooks are compressed about tenfold.
+const MEMORY_PER_CSV_BYTE: f64 = 3.5;
+const MEMORY_PER_WORKBOOK_BYTE: f64 = 35.0;
+/// Fixed overhead of a run (binary, thread stacks, the catalogue), bytes.
+const MEMORY_BASE: u64 = 64 << 20;
+
+fn human_bytes(bytes: u64) -> String {
+    if bytes >= 1_000_000_000 {
+        format!("{:.1} GB", bytes as f64 / 1e9)
+    } else {
+        format!("{} MB", bytes.div_ceil(1_000_000))
+    }
+}
+
+/// Memory heatpath may use: `HEATPATH_MEMORY_LIMIT` (bytes) when set, else the kernel's
+/// `MemAvailable`; `None` where neither is known (no check then).
+fn available_memory() -> Option<u64> {
+    if let Some(limit) = std::env::var("HEATPATH_MEMORY_LIMIT")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+    {
+        return Some(limit);
+    }
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Refuses a stock whose plan run would not fit in memory, before reading it.
+fn check_memory(stock: &Path) -> Result<(), Error> {
+    let (Some(available), Ok(meta)) = (available_memory(), std::fs::metadata(stock)) else {
+        return Ok(());
+    };
+    let file_bytes = meta.len();
+    let per_byte = if crate::stock::is_workbook(stock) {
+        MEMORY_PER_WORKBOOK_BYTE
+    } else {
+        MEMORY_PER_CSV_BYTE
+    };
+    let needed = MEMORY_BASE + (file_bytes as f64 * per_byte) as u64;
+    if needed > available {
+        return Err(Error::TooLarge {
+            file: stock.to_path_buf(),
+            file_bytes,
+            needed_bytes: needed,
+            available_bytes: available,
+        });
+    }
+    Ok(())
 }
 
 /// As [`prepare`], from inputs already read (`start` is when reading began).
@@ -127,6 +196,8 @@ pub fn prepare_from(
     start: Instant,
     progress: Option<crate::options::BuildProgress>,
 ) -> Result<Prepared, Error> {
+    let mut catalogue = catalogue;
+    scenario.apply_exclusions(&mut catalogue)?;
     let mut timings = Timings {
         read: start.elapsed().as_secs_f64(),
         ..Timings::default()

@@ -226,6 +226,9 @@ pub struct ScenarioFile {
     /// Catalogue file; the built-in catalogue when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub catalogue: Option<PathBuf>,
+    /// Packages of the catalogue this corporation rules out (by id), e.g. `["heat_pump_full"]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude_packages: Vec<String>,
     /// Column-mapping file for the stock table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub column_mapping: Option<PathBuf>,
@@ -299,6 +302,8 @@ pub struct Scenario {
     pub energy: Energy,
     /// Model parameters.
     pub model: ModelParams,
+    /// Package ids ruled out (checked against the catalogue when the options are built).
+    pub exclude_packages: Vec<String>,
 }
 
 impl Scenario {
@@ -541,7 +546,31 @@ impl Scenario {
             finance: file.finance,
             energy: file.energy,
             model: file.model,
+            exclude_packages: file.exclude_packages,
         })
+    }
+
+    /// Removes the excluded packages from `catalogue`; an id the catalogue does not have is an
+    /// error naming it and the ids there are.
+    pub fn apply_exclusions(
+        &self,
+        catalogue: &mut crate::catalogue::Catalogue,
+    ) -> Result<(), ScenarioError> {
+        for id in &self.exclude_packages {
+            if !catalogue.packages.iter().any(|p| p.id() == id) {
+                let ids: Vec<&str> = catalogue.packages.iter().map(|p| p.id()).collect();
+                return Err(ScenarioError::Invalid {
+                    file: self.source.clone(),
+                    field: "exclude_packages".into(),
+                    value: id.clone(),
+                    expected: format!("a package id of the catalogue: {}", ids.join(", ")),
+                });
+            }
+        }
+        catalogue
+            .packages
+            .retain(|p| !self.exclude_packages.iter().any(|id| id == p.id()));
+        Ok(())
     }
 
     /// The planning years.
