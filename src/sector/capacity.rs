@@ -184,25 +184,31 @@ impl CapacityTable {
             .ok_or_else(|| SectorError::CapacityEmpty { file: file() })?;
         let separator = detect_separator(header_line);
         let decimal_comma = separator != b',';
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(separator)
-            .has_headers(false)
-            .flexible(true)
-            .comment(Some(b'#'))
-            .from_reader(text.as_bytes());
-        let mut records = reader.records();
         let mut header: Option<(Vec<String>, Vec<Option<CapacityColumn>>)> = None;
         let mut rows: Vec<CapacityRow> = Vec::new();
-        while let Some(record) = records.next() {
-            let record = record.map_err(|e| SectorError::CapacityCsv {
-                file: file(),
-                line: e.position().map_or(0, |p| p.line()),
-                message: e.to_string(),
-            })?;
+        // One record per line (a capacity table has no line breaks inside values), so that line
+        // numbers are exact; blank and `#` comment lines are skipped.
+        for (index, text_line) in text.lines().enumerate() {
+            let line = index as u64 + 1;
+            if text_line.trim().is_empty() || text_line.trim_start().starts_with('#') {
+                continue;
+            }
+            let record = csv::ReaderBuilder::new()
+                .delimiter(separator)
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(text_line.as_bytes())
+                .records()
+                .next()
+                .unwrap_or_else(|| Ok(csv::StringRecord::new()))
+                .map_err(|e| SectorError::CapacityCsv {
+                    file: file(),
+                    line,
+                    message: e.to_string(),
+                })?;
             if record.iter().all(|f| f.trim().is_empty()) {
                 continue;
             }
-            let line = record.position().map_or(0, |p| p.line());
             let Some((names, columns)) = &header else {
                 let names: Vec<String> = record.iter().map(|s| s.trim().to_string()).collect();
                 let columns: Vec<Option<CapacityColumn>> =

@@ -518,21 +518,12 @@ impl SectorReport {
 }
 
 /// Settings of a sector run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SectorOptions {
     /// The solver for each corporation's task.
     pub solver: Decomposition,
     /// Capacity table instead of the scenario's.
     pub capacity: Option<PathBuf>,
-}
-
-impl Default for SectorOptions {
-    fn default() -> Self {
-        SectorOptions {
-            solver: Decomposition::default(),
-            capacity: None,
-        }
-    }
 }
 
 /// Reads the scenario and everything it names, and analyses the sector.
