@@ -474,3 +474,17 @@ fn a_bad_capacity_file_exits_2_names_file_row_column_value_and_writes_nothing() 
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no capacity table"));
 }
+
+#[test]
+fn the_readme_documents_the_capacity_columns() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for column in heatpath::sector::capacity::CapacityColumn::ALL {
+        assert!(
+            readme.contains(&format!("`{}`", column.name())),
+            "README lacks the capacity column `{}`",
+            column.name()
+        );
+    }
+    assert!(readme.contains("heatpath sector SCENARIO"));
+}

@@ -255,7 +255,11 @@ pub fn pool(cost: &[f64], available: &[f64], pool_of: &[usize]) -> Pooled {
             out.transfer[i] = -balance * covered / surplus[p];
         } else if balance < 0.0 {
             let short = -balance;
-            let received = short * covered / need[p];
+            let received = if surplus[p] >= need[p] {
+                short
+            } else {
+                short * covered / need[p]
+            };
             out.transfer[i] = received;
             out.shortfall[i] = (short - received).max(0.0);
         }
