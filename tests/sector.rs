@@ -488,3 +488,31 @@ fn the_readme_documents_the_capacity_columns() {
     }
     assert!(readme.contains("heatpath sector SCENARIO"));
 }
+
+#[test]
+fn a_stock_without_regions_is_refused_by_name() {
+    let scenario = common::scenario("");
+    let mut stock = stock();
+    let table = synthetic_capacity(&stock, SEED, scenario.n_years());
+    for d in stock.dwellings.iter_mut().skip(10) {
+        d.region = None;
+    }
+    let prepared = prepare_from(
+        scenario,
+        stock,
+        read_report(),
+        Catalogue::default(),
+        Instant::now(),
+        None,
+    )
+    .unwrap();
+    let err = analyse(prepared, &table, &SectorOptions::default(), Instant::now()).unwrap_err();
+    assert!(err.is_input_error());
+    let text = err.to_string();
+    assert!(
+        text.contains("column `region`")
+            && text.contains("VHE0000011")
+            && text.contains("2989 more"),
+        "{text}"
+    );
+}
