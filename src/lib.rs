@@ -14,5 +14,6 @@ pub mod plan;
 pub mod reference;
 pub mod report;
 pub mod scenario;
+pub mod sector;
 pub mod stock;
 pub mod typology;

@@ -19,6 +19,7 @@ use heatpath::performance::DwellingModel;
 use heatpath::pipeline;
 use heatpath::report;
 use heatpath::scenario::Scenario;
+use heatpath::sector;
 use heatpath::stock::{read_stock, write_stock_csv, ColumnMapping, ReadOptions, StockFormat};
 
 /// Heat-demand reduction planning for Dutch housing corporations.
@@ -99,6 +100,23 @@ enum Command {
         /// File format.
         #[arg(long, value_enum, default_value_t = StockFormatArg::Canonical)]
         format: StockFormatArg,
+        /// Also write a SYNTHETIC capacity table (investment capacity and maintenance per
+        /// corporation) for `heatpath sector`; with --sector it is written as capacity.csv beside
+        /// the stock unless this names another file.
+        #[arg(long)]
+        capacity: Option<PathBuf>,
+    },
+    /// Sector feasibility: each corporation's share of the task against its investment
+    /// capacity, with regional, provincial and national solidarity.
+    Sector {
+        /// Scenario file (TOML); `[sector] capacity = "capacity.csv"` names the capacity table.
+        scenario: PathBuf,
+        /// Capacity table (CSV), instead of the scenario's.
+        #[arg(long)]
+        capacity: Option<PathBuf>,
+        /// Output folder (replaced as a whole when the run succeeds).
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
     },
     /// Print the built-in measure catalogue as TOML, to copy and edit.
     Catalogue {
@@ -174,6 +192,9 @@ fn main() -> ExitCode {
                     || cause
                         .downcast_ref::<heatpath::generate::GenerateError>()
                         .is_some()
+                    || cause
+                        .downcast_ref::<heatpath::sector::SectorError>()
+                        .is_some_and(heatpath::sector::SectorError::is_input_error)
             });
             ExitCode::from(if input { 2 } else { 1 })
         }
@@ -248,6 +269,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             out,
             format,
+            capacity,
         } => {
             let options = GenerateOptions {
                 dwellings: dwellings.unwrap_or(2_310_000),
@@ -274,6 +296,51 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     stock.complexes.len(),
                     stock.corporations.len(),
                     out.display()
+                );
+            }
+            let capacity = capacity.or_else(|| {
+                sector.then(|| out.parent().unwrap_or(Path::new("")).join("capacity.csv"))
+            });
+            if let Some(path) = capacity {
+                let table = sector::synthetic_capacity(&stock, seed, scenario_defaults.n_years());
+                let comment = format!(
+                    "SYNTHETIC capacity table written by `heatpath generate` (seed {seed}) for the generated stock {}.\n\
+                     Illustrative figures for testing `heatpath sector`, NOT estimates of any real corporation:\n\
+                     maintenance about EUR {:.0} per dwelling and year (the reserve is {} years of it); yearly\n\
+                     investment capacity = reserve spread over {} years + a room per dwelling that varies by\n\
+                     region (some regions fall short, others have a surplus) and by corporation.",
+                    out.display(),
+                    sector::capacity::SYNTHETIC_MAINTENANCE_EUR_PER_DWELLING_YEAR,
+                    sector::RESERVE_YEARS,
+                    scenario_defaults.n_years(),
+                );
+                write_file_atomic(&path, |w| sector::write_capacity_csv(w, &table, &comment))
+                    .with_context(|| format!("{}: cannot write", path.display()))?;
+                if !cli.quiet {
+                    println!(
+                        "wrote a SYNTHETIC capacity table for {} corporations to {}",
+                        table.rows.len(),
+                        path.display()
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Sector {
+            scenario,
+            capacity,
+            out,
+        } => {
+            let options = sector::SectorOptions {
+                capacity,
+                ..sector::SectorOptions::default()
+            };
+            let mut report = sector::run(&scenario, &options)?;
+            sector::write_outputs(&mut report, &out)?;
+            if !cli.quiet {
+                print!(
+                    "{}",
+                    sector::text_summary(&report, &out.display().to_string())
                 );
             }
             Ok(())

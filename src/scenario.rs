@@ -262,6 +262,29 @@ pub struct ScenarioFile {
     /// Model parameters.
     #[serde(default)]
     pub model: ModelParams,
+    /// Sector runs (`heatpath sector`): the corporations' capacity table.
+    #[serde(default, skip_serializing_if = "SectorSpec::is_empty")]
+    pub sector: SectorSpec,
+}
+
+/// The `[sector]` table of a scenario: what `heatpath sector` needs beyond a plan.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SectorSpec {
+    /// Capacity table (CSV, relative to the scenario file): per corporation its investment
+    /// capacity and the reserve it keeps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<PathBuf>,
+    /// Maintenance cost per dwelling and year, for corporations whose row gives neither a
+    /// reserve nor their own maintenance figure (the reserve is five years of it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maintenance_eur_per_dwelling_year: Option<f64>,
+}
+
+impl SectorSpec {
+    fn is_empty(&self) -> bool {
+        self == &SectorSpec::default()
+    }
 }
 
 fn default_first_year() -> u16 {
@@ -304,6 +327,8 @@ pub struct Scenario {
     pub model: ModelParams,
     /// Package ids ruled out (checked against the catalogue when the options are built).
     pub exclude_packages: Vec<String>,
+    /// Sector settings, with the capacity table resolved against the scenario's folder.
+    pub sector: SectorSpec,
 }
 
 impl Scenario {
@@ -523,6 +548,27 @@ impl Scenario {
                 "a number > 0",
             ));
         }
+        if let Some(v) = file.sector.maintenance_eur_per_dwelling_year {
+            if !(v.is_finite() && (0.0..=100_000.0).contains(&v)) {
+                return Err(invalid(
+                    "sector.maintenance_eur_per_dwelling_year",
+                    v.to_string(),
+                    "euros per dwelling and year from 0 to 100000",
+                ));
+            }
+        }
+        if file
+            .sector
+            .capacity
+            .as_ref()
+            .is_some_and(|p| p.as_os_str().is_empty())
+        {
+            return Err(invalid(
+                "sector.capacity",
+                String::new(),
+                "the path of a capacity table (CSV)",
+            ));
+        }
         file.model.validate().map_err(|err| {
             invalid(
                 &format!("model.{}", err.name),
@@ -547,6 +593,10 @@ impl Scenario {
             energy: file.energy,
             model: file.model,
             exclude_packages: file.exclude_packages,
+            sector: SectorSpec {
+                capacity: file.sector.capacity.as_deref().map(resolve),
+                maintenance_eur_per_dwelling_year: file.sector.maintenance_eur_per_dwelling_year,
+            },
         })
     }
 
@@ -688,6 +738,26 @@ mod tests {
     fn yearly_budgets_with_overrides() {
         let s = parse("stock = \"s.csv\"\nfirst_year = 2027\nlast_year = 2029\n[budget]\nevery_year = 1e6\nby_year = { 2028 = 5e5 }\n").unwrap();
         assert_eq!(s.budget_eur, vec![Some(1e6), Some(5e5), Some(1e6)]);
+    }
+
+    #[test]
+    fn sector_table_is_optional_resolved_and_validated() {
+        let s = parse("stock = \"s.csv\"\n").unwrap();
+        assert_eq!(s.sector, SectorSpec::default());
+        let s = parse("stock = \"s.csv\"\n[sector]\ncapacity = \"cap.csv\"\nmaintenance_eur_per_dwelling_year = 2000\n").unwrap();
+        assert_eq!(s.sector.capacity, Some(PathBuf::from("dir/cap.csv")));
+        assert_eq!(s.sector.maintenance_eur_per_dwelling_year, Some(2000.0));
+        let err = parse("stock = \"s.csv\"\n[sector]\nmaintenance_eur_per_dwelling_year = -1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("field `sector.maintenance_eur_per_dwelling_year`: value `-1`"),
+            "{err}"
+        );
+        let err = parse("stock = \"s.csv\"\n[sector]\ncapacty = \"c.csv\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("capacty"), "{err}");
     }
 
     #[test]
