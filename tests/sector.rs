@@ -412,6 +412,52 @@ fn sector_on_the_command_line_writes_the_three_files() {
         regions.lines().count(),
         1 + summary["regions"].as_u64().unwrap() as usize
     );
+
+    // The workbook holds the same shortfalls, the charts exist, the page is self-contained.
+    use calamine::{open_workbook, DataType, Reader, Xlsx};
+    let mut workbook: Xlsx<_> = open_workbook(result.join("sector.xlsx")).unwrap();
+    let sheet = workbook.worksheet_range("Corporations").unwrap();
+    let header: Vec<String> = sheet
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let column = header
+        .iter()
+        .position(|h| h == "own_shortfall_eur")
+        .unwrap();
+    let from_sheet: f64 = sheet
+        .rows()
+        .skip(1)
+        .map(|r| r[column].as_f64().unwrap())
+        .sum();
+    assert!(
+        (from_sheet - total).abs() <= 1e-6 * total.max(1.0),
+        "{from_sheet} vs {total}"
+    );
+    assert_eq!(
+        workbook.sheet_names(),
+        ["Levels", "Corporations", "Regions", "Transfers"]
+    );
+    for stem in ["chart_shortfall_by_region", "chart_feasible_share"] {
+        let png = std::fs::read(result.join(format!("{stem}.png"))).unwrap();
+        assert_eq!(&png[..4], b"\x89PNG");
+        assert!(std::fs::read_to_string(result.join(format!("{stem}.svg")))
+            .unwrap()
+            .contains("<svg"));
+    }
+    let html = std::fs::read_to_string(result.join("sector_report.html")).unwrap();
+    assert_eq!(html.matches("<svg").count(), 2);
+    assert!(html.contains("<h2>Levels of solidarity</h2>") && html.contains("<h2>Regions</h2>"));
+    let lower = html.to_ascii_lowercase();
+    for reference in ["<script", "<link", "<img", "src=", "href=", "url("] {
+        assert!(
+            !lower.contains(reference),
+            "sector_report.html contains {reference}"
+        );
+    }
 }
 
 #[test]

@@ -18,9 +18,9 @@ use crate::pipeline::PlanRun;
 pub const SIZE: (u32, u32) = (960, 540);
 
 const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
-const FAMILY: &str = "sans-serif";
+pub(crate) const FAMILY: &str = "sans-serif";
 
-fn register_font() {
+pub(crate) fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // The font is a constant of the binary: it parses, or no chart could ever be drawn.

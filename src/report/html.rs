@@ -26,7 +26,7 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-const STYLE: &str = r#"
+pub(crate) const STYLE: &str = r#"
 :root { --ink:#1d2733; --muted:#5b6675; --line:#d9dee5; --ok:#1e7b34; --miss:#b3261e; --accent:#1f5fa8; }
 * { box-sizing: border-box; }
 body { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; color: var(--ink);
@@ -45,7 +45,9 @@ h2 { font-size: 1.25rem; margin-top: 2.2rem; border-bottom: 2px solid var(--line
 table { border-collapse: collapse; width: 100%; font-size: .85rem; margin: .6rem 0 1rem; }
 th, td { border-bottom: 1px solid var(--line); padding: .3rem .45rem; text-align: right; }
 th { background: #f1f4f8; }
+td { white-space: nowrap; }
 th:first-child, td:first-child, td.text { text-align: left; }
+td.text { white-space: normal; }
 tr.missed td { color: var(--miss); font-weight: bold; }
 figure { margin: 1.2rem 0; page-break-inside: avoid; break-inside: avoid; }
 figure svg { width: 100%; height: auto; border: 1px solid var(--line); }

@@ -30,6 +30,7 @@
 //! more complexes), so it is a lower estimate of what the money can do.
 
 pub mod capacity;
+pub mod report;
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -1298,6 +1299,28 @@ pub fn write_outputs(report: &mut SectorReport, out: &Path) -> Result<(), Sector
     })
     .map_err(write_error)?;
     dir.write("sector_regions.csv", |w| write_regions_csv(w, report))
+        .map_err(write_error)?;
+    dir.write("sector.xlsx", |w| {
+        report::write_workbook(w, report).map_err(io::Error::other)
+    })
+    .map_err(write_error)?;
+    let mut charts = Vec::new();
+    for chart in report::SectorChart::ALL {
+        let svg = report::svg(chart, report).map_err(|e| write_error(io::Error::other(e)))?;
+        dir.write(&format!("{}.svg", chart.file_stem()), |w| {
+            w.write_all(svg.as_bytes())
+        })
+        .map_err(write_error)?;
+        report::png(
+            chart,
+            report,
+            &dir.staged_path(&format!("{}.png", chart.file_stem())),
+        )
+        .map_err(|e| write_error(io::Error::other(e)))?;
+        charts.push((chart, svg));
+    }
+    let page = report::html(report, &charts);
+    dir.write("sector_report.html", |w| w.write_all(page.as_bytes()))
         .map_err(write_error)?;
     report.timings.write = t.elapsed().as_secs_f64();
     report.timings.total += report.timings.write;
