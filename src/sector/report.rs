@@ -232,9 +232,12 @@ const SHARE_COLOURS: [RGBColor; 3] = [
     RGBColor(0x8e, 0x44, 0xad),
 ];
 
+/// Reads one feasible share off a level.
+type ShareOf = fn(&super::LevelSummary) -> f64;
+
 type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
-fn level_share<'r>(report: &'r SectorReport, level: Level) -> Option<&'r super::LevelSummary> {
+fn level_share(report: &SectorReport, level: Level) -> Option<&super::LevelSummary> {
     report.levels.iter().find(|l| l.level == level)
 }
 
@@ -343,7 +346,7 @@ fn draw<DB: DrawingBackend>(
                 .disable_x_mesh()
                 .light_line_style(RGBColor(0xee, 0xee, 0xee))
                 .draw()?;
-            let measures: [(&str, fn(&super::LevelSummary) -> f64); 3] = [
+            let measures: [(&str, ShareOf); 3] = [
                 ("by cost", |l| l.feasible_share_cost),
                 ("by heat-demand reduction", |l| l.feasible_share_reduction),
                 ("by dwellings", |l| l.feasible_share_dwellings),
