@@ -125,12 +125,14 @@ pub fn prepare(
         mapping,
         ..ReadOptions::default()
     };
-    check_memory(&scenario.stock)?;
-    let (stock, read_report) = read_stock(&scenario.stock, &read_options)?;
+    // The small inputs first: a mistake in them is reported before a long read.
     let catalogue = match &scenario.catalogue {
         Some(path) => Catalogue::from_file(path)?,
         None => Catalogue::default(),
     };
+    scenario.apply_exclusions(&mut catalogue.clone())?;
+    check_memory(&scenario.stock)?;
+    let (stock, read_report) = read_stock(&scenario.stock, &read_options)?;
     prepare_from(scenario, stock, read_report, catalogue, start, progress)
 }
 
@@ -166,7 +168,12 @@ fn available_memory() -> Option<u64> {
 
 /// Refuses a stock whose plan run would not fit in memory, before reading it.
 fn check_memory(stock: &Path) -> Result<(), Error> {
-    let (Some(available), Ok(meta)) = (available_memory(), std::fs::metadata(stock)) else {
+    // A workbook path may name a sheet (`stock.xlsx#Woningen`): the file is before the `#`.
+    let file = match stock.to_str().and_then(|s| s.rsplit_once('#')) {
+        Some((file, _)) if crate::stock::is_workbook(stock) => PathBuf::from(file),
+        _ => stock.to_path_buf(),
+    };
+    let (Some(available), Ok(meta)) = (available_memory(), std::fs::metadata(&file)) else {
         return Ok(());
     };
     let file_bytes = meta.len();

@@ -226,7 +226,7 @@ pub struct ScenarioFile {
     /// Catalogue file; the built-in catalogue when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub catalogue: Option<PathBuf>,
-    /// Packages of the catalogue this corporation rules out (by id), e.g. `["heat_pump_full"]`.
+    /// Packages of the catalogue this corporation rules out (by id), e.g. `["deep_heat_pump"]`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exclude_packages: Vec<String>,
     /// Column-mapping file for the stock table.
@@ -616,6 +616,18 @@ impl Scenario {
                     expected: format!("a package id of the catalogue: {}", ids.join(", ")),
                 });
             }
+        }
+        if catalogue
+            .packages
+            .iter()
+            .all(|p| self.exclude_packages.iter().any(|id| id == p.id()))
+        {
+            return Err(ScenarioError::Invalid {
+                file: self.source.clone(),
+                field: "exclude_packages".into(),
+                value: self.exclude_packages.join(", "),
+                expected: "at least one package of the catalogue left to plan with".into(),
+            });
         }
         catalogue
             .packages

@@ -1,7 +1,7 @@
 //! Fuzzing with proptest, bounded so that it runs in CI: the stock reader, the scenario and
 //! catalogue parsers and the option builder get arbitrary and mutated input and must answer with
 //! a value or an error, never a panic. `FUZZ_CASES` raises the number of cases for a longer
-//! session (`FUZZ_CASES=20000 cargo test --release --test fuzz`).
+//! session (`FUZZ_CASES=100000 cargo test --release --test fuzz`).
 //!
 //! A crash found here becomes a regression file next to this one (proptest records it) and a
 //! named test below.

@@ -373,8 +373,20 @@ fn an_interrupted_run_leaves_the_previous_outputs_intact() {
     let scenario = dir.path().join("s.toml");
     std::fs::write(&scenario, "stock = \"stock.csv\"\n").unwrap();
     let out = dir.path().join("out");
-    // A first, complete run; then a different plan (greedy) interrupted at many moments.
+    // How long the interrupted command (greedy) takes when left alone, into another folder.
     let started = std::time::Instant::now();
+    let timing = heatpath(&[
+        "plan",
+        scenario.to_str().unwrap(),
+        "--out",
+        dir.path().join("timing").to_str().unwrap(),
+        "--solver",
+        "greedy",
+        "-q",
+    ]);
+    assert!(timing.status.success());
+    let full_run = started.elapsed();
+    // A first, complete run; then a different plan (greedy) interrupted at many moments.
     let first = heatpath(&[
         "plan",
         scenario.to_str().unwrap(),
@@ -383,7 +395,6 @@ fn an_interrupted_run_leaves_the_previous_outputs_intact() {
         "-q",
     ]);
     assert!(first.status.success());
-    let full_run = started.elapsed();
     let snapshot = |path: &Path| -> Vec<(String, Vec<u8>)> {
         let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(path)
             .unwrap()
@@ -407,6 +418,7 @@ fn an_interrupted_run_leaves_the_previous_outputs_intact() {
     };
     strip(&mut before);
     let mut killed = 0;
+    let mut killed_while_writing = 0;
     for step in 1..=12 {
         let delay = full_run.mul_f64(step as f64 / 12.0);
         let mut child = Command::new(env!("CARGO_BIN_EXE_heatpath"))
@@ -424,6 +436,13 @@ fn an_interrupted_run_leaves_the_previous_outputs_intact() {
             .spawn()
             .unwrap();
         std::thread::sleep(delay);
+        // Whether the run got as far as writing (its staging folder exists) when stopped.
+        let writing = std::fs::read_dir(dir.path()).unwrap().any(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".out.")
+        });
         if step % 2 == 0 {
             // Ctrl-C.
             unsafe {
@@ -446,6 +465,7 @@ fn an_interrupted_run_leaves_the_previous_outputs_intact() {
         if after == before {
             if !status.success() {
                 killed += 1;
+                killed_while_writing += usize::from(writing);
             }
             continue;
         }
@@ -468,6 +488,10 @@ fn an_interrupted_run_leaves_the_previous_outputs_intact() {
             .all(|(a, b)| a.0 == b.0 && (a.0 == "summary.json" || a.1 == b.1)));
     }
     assert!(killed >= 6, "only {killed} runs were interrupted");
+    assert!(
+        killed_while_writing >= 1,
+        "no run was stopped while writing its outputs ({killed} stopped earlier)"
+    );
     // A later run into the same folder cleans up what the interrupted ones left behind.
     let last = heatpath(&[
         "plan",
@@ -480,7 +504,7 @@ fn an_interrupted_run_leaves_the_previous_outputs_intact() {
     let hidden: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with('.'))
+        .filter(|n| n.starts_with(".out."))
         .collect();
     assert!(hidden.is_empty(), "staging folders left: {hidden:?}");
 }

@@ -345,20 +345,28 @@ fn a_workbook_stock_reads_the_same_dwellings_as_its_csv_twin() {
 #[test]
 fn a_bad_cell_in_a_workbook_names_sheet_row_column_and_value() {
     let dir = tempfile::tempdir().unwrap();
+    // The table starts on the second row; a cell above the bad row holds a line break. The
+    // message must still give the sheet's own row number.
     let rows = vec![
-        vec!["id", "dwelling_type", "bouwjaar", "floor_area_m2"],
-        vec!["A1", "terraced_mid", "1965", "80"],
-        vec!["A2", "terraced_mid", "1200", "80"],
+        vec![
+            "id",
+            "dwelling_type",
+            "bouwjaar",
+            "floor_area_m2",
+            "gemeente",
+        ],
+        vec!["A1", "terraced_mid", "1965", "80", "Zuid\nOost"],
+        vec!["A2", "terraced_mid", "1200", "80", "Zwolle"],
     ]
     .into_iter()
     .map(|r| r.into_iter().map(String::from).collect())
     .collect::<Vec<Vec<String>>>();
     let xlsx = dir.path().join("stock.xlsx");
-    write_workbook(&xlsx, "Blad1", &rows, 0);
+    write_workbook(&xlsx, "Blad1", &rows, 1);
     let err = heatpath::stock::read_stock(&xlsx, &Default::default())
         .unwrap_err()
         .to_string();
-    assert!(err.contains("stock.xlsx[Blad1]:3"), "{err}");
+    assert!(err.contains("stock.xlsx[Blad1]:4"), "{err}");
     assert!(err.contains("bouwjaar") && err.contains("1200"), "{err}");
     // Through the CLI: exit code 2, nothing written.
     let out = dir.path().join("out");
@@ -371,7 +379,7 @@ fn a_bad_cell_in_a_workbook_names_sheet_row_column_and_value() {
         out.to_str().unwrap(),
     ]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("[Blad1]:3"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("[Blad1]:4"));
     assert!(!out.exists());
     let missing = heatpath::stock::read_stock(
         Path::new(&format!("{}#Nope", xlsx.display())),

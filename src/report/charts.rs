@@ -96,8 +96,12 @@ pub struct AbatementStep {
 pub struct ChartData {
     /// Years, baseline first.
     pub years: Vec<u16>,
-    /// Average heat demand per year (kWh/m²).
+    /// The path metric's stock average per year (kWh/m²): Q_H,nd, or EP2 for an EP2 path.
     pub heat_demand_kwh_m2: Vec<f64>,
+    /// What that average is, for the axis.
+    pub metric_description: &'static str,
+    /// What the abatement curve's reduction is, for the axis (the path metric × its weight).
+    pub reduction_description: &'static str,
     /// Path value per year where the path applies.
     pub path_kwh_m2: Vec<Option<f64>>,
     /// Dwellings per label per year, A++++ first.
@@ -110,8 +114,6 @@ pub struct ChartData {
     pub abatement: Vec<AbatementStep>,
     /// The reduction the path asks for by its last year (same unit as the steps).
     pub required_reduction: Option<f64>,
-    /// The reduction the plan achieves by the last year.
-    pub planned_reduction: f64,
 }
 
 /// Bars of the abatement curve at most (neighbouring steps are merged, cost-weighted).
@@ -188,20 +190,47 @@ impl ChartData {
         let weight = run.prepared.options.totals.path_weight;
         let baseline = run.prepared.options.totals.path_average();
         let last_path = t.iter().rev().find_map(|r| r.path_target_kwh_m2);
-        let planned_reduction = t
-            .last()
-            .map(|r| (t[0].avg_heat_demand_kwh_m2 - r.avg_heat_demand_kwh_m2) * weight)
-            .unwrap_or(0.0);
+        use crate::scenario::{Averaging, PathMetric};
+        let path = &run.prepared.scenario.path;
+        let ep2 = path.metric == PathMetric::Ep2;
+        let (metric_description, reduction_description) = match (ep2, path.averaging) {
+            (false, Averaging::FloorArea) => (
+                "kWh/m² (floor-area average Q_H,nd)",
+                "cumulative reduction of heat demand (GWh/yr), cheapest steps first",
+            ),
+            (false, Averaging::Dwelling) => (
+                "kWh/m² (average Q_H,nd per dwelling)",
+                "cumulative reduction of Σ Q_H,nd per m² (million kWh/m²), cheapest steps first",
+            ),
+            (true, Averaging::FloorArea) => (
+                "kWh/m² (floor-area average EP2)",
+                "cumulative reduction of primary energy EP2 (GWh/yr), cheapest steps first",
+            ),
+            (true, Averaging::Dwelling) => (
+                "kWh/m² (average EP2 per dwelling)",
+                "cumulative reduction of Σ EP2 per m² (million kWh/m²), cheapest steps first",
+            ),
+        };
         ChartData {
             years: t.iter().map(|r| r.year).collect(),
-            heat_demand_kwh_m2: t.iter().map(|r| r.avg_heat_demand_kwh_m2).collect(),
+            heat_demand_kwh_m2: t
+                .iter()
+                .map(|r| {
+                    if ep2 {
+                        r.avg_ep2_kwh_m2
+                    } else {
+                        r.avg_heat_demand_kwh_m2
+                    }
+                })
+                .collect(),
+            metric_description,
+            reduction_description,
             path_kwh_m2: t.iter().map(|r| r.path_target_kwh_m2).collect(),
             label_counts: t.iter().map(|r| r.label_counts).collect(),
             spend_eur: t.iter().map(|r| r.spend_eur).collect(),
             budget_eur: t.iter().map(|r| r.budget_eur).collect(),
             abatement: abatement_curve(run),
             required_reduction: last_path.map(|p| ((baseline - p) * weight).max(0.0)),
-            planned_reduction,
         }
     }
 }
@@ -268,7 +297,7 @@ fn heat_demand<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData)
         .configure_mesh()
         .x_labels(d.years.len())
         .x_label_formatter(&|x| format!("{:.0}", x))
-        .y_desc("kWh/m² (floor-area average Q_H,nd)")
+        .y_desc(d.metric_description)
         .label_style((FAMILY, 15))
         .axis_desc_style((FAMILY, 15))
         .light_line_style(RGBColor(0xee, 0xee, 0xee))
@@ -453,7 +482,7 @@ fn abatement<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -
         .build_cartesian_2d(0.0..x_high, 0.0..y_high)?;
     chart
         .configure_mesh()
-        .x_desc("cumulative reduction of heat demand (GWh/yr), cheapest steps first")
+        .x_desc(d.reduction_description)
         .y_desc("€ per kWh/yr of reduction")
         .label_style((FAMILY, 15))
         .axis_desc_style((FAMILY, 15))
@@ -483,7 +512,7 @@ fn abatement<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -
                 5,
                 BUDGET.stroke_width(2),
             ))?
-            .label(format!("the path needs {r:.1} GWh/yr by its last year"))
+            .label(format!("the path needs {r:.1} by its last year"))
             .legend(|(x, y)| PathElement::new([(x, y), (x + 24, y)], BUDGET.stroke_width(2)));
     }
     chart

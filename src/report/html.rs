@@ -64,8 +64,8 @@ ul.notes li { margin: .2rem 0; }
 }
 "#;
 
-/// An SVG document as an inline element: the XML prologue dropped, the fixed size turned into
-/// a view box that scales with the page.
+/// An SVG document as an inline element: the XML prologue dropped and a role added (plotters
+/// writes a view box, and the page's CSS scales the element to the column).
 fn inline_svg(svg: &str) -> String {
     let start = svg.find("<svg").unwrap_or(0);
     let body = &svg[start..];
@@ -80,6 +80,7 @@ fn inline_svg(svg: &str) -> String {
 fn target_value(value: f64, unit: &str) -> String {
     match unit {
         "share" => percent(value),
+        "eur" => euros(value),
         "dwellings" => grouped(value),
         "kWh/m2" => format!("{value:.1} kWh/m²"),
         other => format!("{value:.3} {other}"),
@@ -188,6 +189,13 @@ pub fn report(run: &PlanRun, s: &Summary, charts: &[(ChartKind, String)]) -> Str
                 "<p>No plan meeting the same targets can cost less than {} (discounted): this plan is within {:.2} % of the optimum.</p>",
                 euros(bound),
                 100.0 * gap
+            );
+        }
+        (Some(bound), None) => {
+            let _ = writeln!(
+                h,
+                "<p>The solver's lower bound is {} (discounted).</p>",
+                euros(bound)
             );
         }
         _ => {
@@ -301,14 +309,19 @@ pub fn report(run: &PlanRun, s: &Summary, charts: &[(ChartKind, String)]) -> Str
     let _ = writeln!(h, "<h2>Trajectory</h2>");
     let _ = writeln!(
         h,
-        "<table><thead><tr><th>year</th><th>heat demand (kWh/m²)</th><th>path (kWh/m²)</th><th>label A or better</th><th>E/F/G</th><th>gas-free</th><th>dwellings treated</th><th>investment</th><th>budget</th><th>CO2 (t)</th></tr></thead><tbody>"
+        "<table><thead><tr><th>year</th><th>heat demand (kWh/m²)</th><th>EP2 (kWh/m²)</th><th>path, {} (kWh/m²)</th><th>label A or better</th><th>E/F/G</th><th>gas-free</th><th>dwellings treated</th><th>investment</th><th>budget</th><th>CO2 (t)</th></tr></thead><tbody>",
+        match p.scenario.path.metric {
+            crate::scenario::PathMetric::HeatDemand => "Q_H,nd",
+            crate::scenario::PathMetric::Ep2 => "EP2",
+        }
     );
     for r in &run.evaluation.trajectory {
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{:.1}</td><td>{:.1}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             r.year,
             r.avg_heat_demand_kwh_m2,
+            r.avg_ep2_kwh_m2,
             r.path_target_kwh_m2.map(|v| format!("{v:.1}")).unwrap_or_default(),
             percent(r.label_a_or_better_share),
             grouped(r.efg_count as f64),

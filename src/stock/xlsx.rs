@@ -43,12 +43,12 @@ fn split_sheet(path: &Path) -> (PathBuf, Option<String>) {
 }
 
 /// A cell as the CSV reader would see it typed in a file: numbers in full precision with a
-/// decimal point, text as is, errors as their Excel code (which the reader then rejects, naming
-/// the cell).
+/// decimal point, text as is (line breaks as spaces). Error cells are refused before this.
 fn cell_text(cell: &Data) -> String {
     match cell {
         Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
+        // A line break inside a cell would shift the CSV reader's line numbers off the rows.
+        Data::String(s) => s.replace(['\r', '\n'], " "),
         Data::Int(i) => i.to_string(),
         Data::Float(f) => {
             if f.fract() == 0.0 && f.abs() < 1e15 {
@@ -60,7 +60,7 @@ fn cell_text(cell: &Data) -> String {
         Data::Bool(b) => if *b { "true" } else { "false" }.to_string(),
         Data::DateTime(d) => format!("{}", d.as_f64()),
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("#{e:?}"),
+        Data::Error(e) => format!("{e}"),
     }
 }
 
@@ -107,7 +107,29 @@ pub fn read_stock_workbook(
             .delimiter(b',')
             .flexible(true)
             .from_writer(&mut csv_bytes);
-        for row in range.rows() {
+        let header: Vec<String> = range
+            .rows()
+            .next()
+            .map(|r| r.iter().map(cell_text).collect())
+            .unwrap_or_default();
+        for (i, row) in range.rows().enumerate() {
+            if let Some((c, Data::Error(e))) = row
+                .iter()
+                .enumerate()
+                .find(|(_, d)| matches!(d, Data::Error(_)))
+            {
+                return Err(StockError::Value {
+                    file: PathBuf::from(format!("{}[{sheet}]", file.display())),
+                    line: u64::from(first_row) + i as u64 + 1,
+                    column: header
+                        .get(c)
+                        .filter(|h| !h.is_empty())
+                        .cloned()
+                        .unwrap_or_else(|| format!("column {}", c + 1)),
+                    value: e.to_string(),
+                    expected: "a value, not an Excel error (fix the formula, or paste the sheet as values)".into(),
+                });
+            }
             let record: Vec<String> = row.iter().map(cell_text).collect();
             writer
                 .write_record(&record)
