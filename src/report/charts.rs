@@ -258,6 +258,24 @@ const BUDGET: RGBColor = RGBColor(0xc0, 0x39, 0x2b);
 
 type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
+/// Draws a chart's legend in the house style at `position`.
+pub(crate) fn legend<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> DrawResult<DB>
+where
+    DB: DrawingBackend + 'a,
+    CT: plotters::coord::CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FAMILY, 15))
+        .background_style(WHITE.mix(0.9))
+        .border_style(GREY)
+        .draw()
+}
+
 fn draw<DB: DrawingBackend>(
     kind: ChartKind,
     root: &DrawingArea<DB, Shift>,
@@ -330,13 +348,7 @@ fn heat_demand<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData)
             .label("path")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 24, y)], GREY.stroke_width(2)));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font((FAMILY, 15))
-        .background_style(WHITE.mix(0.9))
-        .border_style(GREY)
-        .draw()
+    legend(&mut chart, SeriesLabelPosition::UpperRight)
 }
 
 fn labels<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> DrawResult<DB> {
@@ -446,13 +458,7 @@ fn spend<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Dr
             .label("budget")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 24, y)], BUDGET.stroke_width(3)));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font((FAMILY, 15))
-        .background_style(WHITE.mix(0.9))
-        .border_style(GREY)
-        .draw()
+    legend(&mut chart, SeriesLabelPosition::UpperRight)
 }
 
 fn abatement<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> DrawResult<DB> {
@@ -515,13 +521,7 @@ fn abatement<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -
             .label(format!("the path needs {r:.1} by its last year"))
             .legend(|(x, y)| PathElement::new([(x, y), (x + 24, y)], BUDGET.stroke_width(2)));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font((FAMILY, 15))
-        .background_style(WHITE.mix(0.9))
-        .border_style(GREY)
-        .draw()
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }
 
 /// Draws `kind` as SVG text.

@@ -11,7 +11,7 @@ use plotters::prelude::*;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
 use super::{Level, SectorReport};
-use crate::report::charts::{register_font, ChartError, FAMILY};
+use crate::report::charts::{legend, register_font, ChartError, FAMILY};
 use crate::report::html::{escape, STYLE};
 use crate::report::text::{euros, grouped, percent};
 
@@ -308,12 +308,7 @@ fn draw<DB: DrawingBackend>(
             }))?
             .label("regional solidarity")
             .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], REGIONAL.filled()));
-            c.configure_series_labels()
-                .position(SeriesLabelPosition::LowerRight)
-                .label_font((FAMILY, 15))
-                .background_style(WHITE.mix(0.9))
-                .border_style(RGBColor(0x55, 0x55, 0x55))
-                .draw()?;
+            legend(&mut c, SeriesLabelPosition::LowerRight)?;
         }
         SectorChart::FeasibleShare => {
             let n = report.levels.len();
@@ -363,12 +358,7 @@ fn draw<DB: DrawingBackend>(
                     Rectangle::new([(x, y - 6), (x + 16, y + 6)], colour.filled())
                 });
             }
-            c.configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .label_font((FAMILY, 15))
-                .background_style(WHITE.mix(0.9))
-                .border_style(RGBColor(0x55, 0x55, 0x55))
-                .draw()?;
+            legend(&mut c, SeriesLabelPosition::UpperRight)?;
         }
     }
     root.present()
