@@ -19,7 +19,6 @@ const EXCEL_MAX_ROW: u32 = 1_048_575;
 
 /// Number formats used across the sheets.
 struct Formats {
-    header: Format,
     euro: Format,
     euro_cents: Format,
     kwh_m2: Format,
@@ -33,11 +32,6 @@ struct Formats {
 impl Formats {
     fn new() -> Formats {
         Formats {
-            header: Format::new()
-                .set_bold()
-                .set_text_wrap()
-                .set_align(FormatAlign::Top)
-                .set_background_color("#E8EEF4"),
             euro: Format::new().set_num_format("€ #,##0"),
             euro_cents: Format::new().set_num_format("€ #,##0.00"),
             kwh_m2: Format::new().set_num_format("0.0"),
@@ -65,22 +59,33 @@ fn column<'f>(header: &'static str, width: f64, format: &'f Format) -> Column<'f
     }
 }
 
-/// Writes the header row, widths, freeze pane and autofilter over `rows` data rows.
-fn table(
+/// Writes the header row (bold, wrapped, shaded), the column widths, a frozen header pane and an
+/// autofilter over `rows` data rows: the house style of every sheet heatpath writes.
+pub(crate) fn header_row(
     sheet: &mut Worksheet,
-    f: &Formats,
-    columns: &[Column],
+    columns: &[(&str, f64)],
     rows: u32,
 ) -> Result<(), XlsxError> {
-    for (c, col) in columns.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, col.header, &f.header)?;
-        sheet.set_column_width(c as u16, col.width)?;
+    let bold = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Top)
+        .set_background_color("#E8EEF4");
+    for (c, (name, width)) in columns.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *name, &bold)?;
+        sheet.set_column_width(c as u16, *width)?;
     }
     sheet.set_freeze_panes(1, 0)?;
     if !columns.is_empty() {
         sheet.autofilter(0, 0, rows.max(1), columns.len() as u16 - 1)?;
     }
     Ok(())
+}
+
+/// [`header_row`] for a table of [`Column`]s.
+fn table(sheet: &mut Worksheet, columns: &[Column], rows: u32) -> Result<(), XlsxError> {
+    let named: Vec<(&str, f64)> = columns.iter().map(|c| (c.header, c.width)).collect();
+    header_row(sheet, &named, rows)
 }
 
 /// A cell value.
@@ -198,7 +203,7 @@ fn summary_sheet(sheet: &mut Worksheet, f: &Formats, s: &Summary) -> Result<(), 
         ),
         ("path", Cell::Text(&s.path.note), &f.text),
     ];
-    table(sheet, f, &columns, rows.len() as u32)?;
+    table(sheet, &columns, rows.len() as u32)?;
     let mut r = 1u32;
     for (item, value, format) in &rows {
         sheet.write_string(r, 0, *item)?;
@@ -243,7 +248,7 @@ fn trajectory_sheet(sheet: &mut Worksheet, f: &Formats, run: &PlanRun) -> Result
         column("budget_eur", 16.0, &f.euro),
     ];
     let rows = &run.evaluation.trajectory;
-    table(sheet, f, &columns, rows.len() as u32)?;
+    table(sheet, &columns, rows.len() as u32)?;
     for (i, r) in rows.iter().enumerate() {
         write_row(
             sheet,
@@ -297,7 +302,7 @@ fn plan_sheet(sheet: &mut Worksheet, f: &Formats, run: &PlanRun) -> Result<(), X
         .map(|(u, c)| (c.year, u))
         .collect();
     units.sort_unstable();
-    table(sheet, f, &columns, units.len() as u32)?;
+    table(sheet, &columns, units.len() as u32)?;
     for (i, &(_, u)) in units.iter().enumerate() {
         let outcome = &run.evaluation.units[u];
         let Some(choice) = outcome.choice else {
@@ -376,7 +381,7 @@ fn dwellings_sheet(sheet: &mut Worksheet, f: &Formats, run: &PlanRun) -> Result<
         return Ok(());
     }
     let n = p.stock.dwellings.len();
-    table(sheet, f, &columns, n as u32)?;
+    table(sheet, &columns, n as u32)?;
     let yes_no = |b: bool| if b { "true" } else { "false" };
     for (i, (d, o)) in p
         .stock
@@ -440,7 +445,7 @@ fn labels_sheet(sheet: &mut Worksheet, f: &Formats, run: &PlanRun) -> Result<(),
     columns.extend(COUNT_HEADERS.iter().map(|h| column(h, 9.0, &f.count)));
     columns.extend(SHARE_HEADERS.iter().map(|h| column(h, 9.0, &f.share)));
     let rows = &run.evaluation.trajectory;
-    table(sheet, f, &columns, rows.len() as u32)?;
+    table(sheet, &columns, rows.len() as u32)?;
     for (i, r) in rows.iter().enumerate() {
         let total: u64 = r.label_counts.iter().sum();
         let mut cells = vec![Cell::Number(r.year.into())];
@@ -466,7 +471,7 @@ fn targets_sheet(sheet: &mut Worksheet, f: &Formats, s: &Summary) -> Result<(), 
         column("shortfall", 12.0, &f.ratio),
         column("unit", 12.0, &f.text),
     ];
-    table(sheet, f, &columns, s.targets.len() as u32)?;
+    table(sheet, &columns, s.targets.len() as u32)?;
     for (i, t) in s.targets.iter().enumerate() {
         write_row(
             sheet,

@@ -8,30 +8,13 @@ use std::path::Path;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
 
 use super::{Level, SectorReport};
 use crate::report::charts::{legend, register_font, ChartError, FAMILY};
 use crate::report::html::{escape, STYLE};
 use crate::report::text::{euros, grouped, percent};
-
-fn header(sheet: &mut Worksheet, columns: &[(&str, f64)]) -> Result<(), XlsxError> {
-    let bold = Format::new()
-        .set_bold()
-        .set_text_wrap()
-        .set_background_color("#E8EEF4");
-    for (c, (name, width)) in columns.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, *name, &bold)?;
-        sheet.set_column_width(c as u16, *width)?;
-    }
-    sheet.set_freeze_panes(1, 0)?;
-    Ok(())
-}
-
-fn filter(sheet: &mut Worksheet, rows: usize, columns: usize) -> Result<(), XlsxError> {
-    sheet.autofilter(0, 0, rows.max(1) as u32, columns.saturating_sub(1) as u16)?;
-    Ok(())
-}
+use crate::report::xlsx::header_row;
 
 /// Writes `sector.xlsx`.
 pub fn write_workbook<W: Write + Seek + Send>(
@@ -64,7 +47,7 @@ pub fn write_workbook<W: Write + Seek + Send>(
         ("feasible_share_reduction", 12.0),
         ("feasible_share_dwellings", 12.0),
     ];
-    header(sheet, &columns)?;
+    header_row(sheet, &columns, report.levels.len() as u32)?;
     for (i, l) in report.levels.iter().enumerate() {
         let r = i as u32 + 1;
         sheet.write_string(r, 0, l.level.as_str())?;
@@ -78,7 +61,6 @@ pub fn write_workbook<W: Write + Seek + Send>(
         sheet.write_number_with_format(r, 8, l.feasible_share_reduction, &share)?;
         sheet.write_number_with_format(r, 9, l.feasible_share_dwellings, &share)?;
     }
-    filter(sheet, report.levels.len(), columns.len())?;
 
     let levels: Vec<Level> = report.levels.iter().map(|l| l.level).collect();
     let sheet = workbook.add_worksheet().set_name("Corporations")?;
@@ -104,7 +86,7 @@ pub fn write_workbook<W: Write + Seek + Send>(
         .enumerate()
         .map(|(i, n)| (n.as_str(), if i < 3 { 18.0 } else { 15.0 }))
         .collect();
-    header(sheet, &columns)?;
+    header_row(sheet, &columns, report.corporation_rows.len() as u32)?;
     for (i, c) in report.corporation_rows.iter().enumerate() {
         let r = i as u32 + 1;
         sheet.write_string(r, 0, &c.corporation)?;
@@ -120,7 +102,6 @@ pub fn write_workbook<W: Write + Seek + Send>(
             sheet.write_number_with_format(r, 9 + 2 * j as u16, l.transfer_eur, &euro)?;
         }
     }
-    filter(sheet, report.corporation_rows.len(), columns.len())?;
 
     let sheet = workbook.add_worksheet().set_name("Regions")?;
     let mut names: Vec<String> = [
@@ -143,7 +124,7 @@ pub fn write_workbook<W: Write + Seek + Send>(
         .enumerate()
         .map(|(i, n)| (n.as_str(), if i < 2 { 18.0 } else { 15.0 }))
         .collect();
-    header(sheet, &columns)?;
+    header_row(sheet, &columns, report.region_rows.len() as u32)?;
     for (i, g) in report.region_rows.iter().enumerate() {
         let r = i as u32 + 1;
         sheet.write_string(r, 0, &g.region)?;
@@ -162,7 +143,6 @@ pub fn write_workbook<W: Write + Seek + Send>(
             )?;
         }
     }
-    filter(sheet, report.region_rows.len(), columns.len())?;
 
     let sheet = workbook.add_worksheet().set_name("Transfers")?;
     let columns = [
@@ -171,7 +151,8 @@ pub fn write_workbook<W: Write + Seek + Send>(
         ("corporation", 22.0),
         ("amount_eur", 16.0),
     ];
-    header(sheet, &columns)?;
+    let transfers: usize = report.levels.iter().map(|l| l.transfers.len()).sum();
+    header_row(sheet, &columns, transfers as u32)?;
     let mut r = 1u32;
     for l in &report.levels {
         for t in &l.transfers {
@@ -182,7 +163,6 @@ pub fn write_workbook<W: Write + Seek + Send>(
             r += 1;
         }
     }
-    filter(sheet, r as usize - 1, columns.len())?;
     workbook.save_to_writer(out)
 }
 
