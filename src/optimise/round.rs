@@ -479,6 +479,10 @@ pub fn round_and_repair<'p, 'a>(
         neighbourhood_search(&mut state, 24);
         local_search(&mut state, 2);
     }
+    // The searches minimise cost plus penalties, and on a small stock a whole complex can cost
+    // more than the penalty for missing a path year by a hair: the plan should meet the target
+    // all the same where a single move can, as the LP did.
+    state.repair_targets();
     (state, fractional.len())
 }
 
