@@ -24,7 +24,9 @@ pub mod assess;
 pub mod catalogue;
 pub mod evaluate;
 pub mod generate;
+pub mod input;
 pub mod label;
+pub mod memory;
 pub mod model;
 pub mod optimise;
 pub mod options;
@@ -37,6 +39,7 @@ pub mod report;
 pub mod scenario;
 pub mod sector;
 pub mod stock;
+pub mod text;
 pub mod typology;
 
 pub use catalogue::Catalogue;

@@ -51,8 +51,8 @@ enum Command {
         /// Solve the exact model with integer choices (branch and bound; small instances).
         #[arg(long)]
         milp: bool,
-        /// Time limit per LP or MILP solve, in seconds.
-        #[arg(long)]
+        /// Time limit per LP or MILP solve, in seconds (at most a week).
+        #[arg(long, value_parser = parse_seconds)]
         time_limit: Option<f64>,
         /// Also run these solvers on the same problem and compare cost, bound, gap and time
         /// (e.g. `--compare greedy,lp`).
@@ -78,19 +78,19 @@ enum Command {
     },
     /// Write a reproducible synthetic stock.
     Generate {
-        /// Number of dwellings (with --sector: 2,310,000).
-        #[arg(long, required_unless_present = "sector")]
-        dwellings: Option<usize>,
-        /// Number of corporations (default 1; with --sector: 279).
-        #[arg(long)]
-        corporations: Option<usize>,
+        /// Number of dwellings, 1 to 20 million (with --sector: 2,310,000).
+        #[arg(long, required_unless_present = "sector", value_parser = clap::value_parser!(u64).range(1..=MAX_GENERATED_DWELLINGS))]
+        dwellings: Option<u64>,
+        /// Number of corporations, at most one per dwelling (default 1; with --sector: 279).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_GENERATED_DWELLINGS))]
+        corporations: Option<u64>,
         /// The whole Dutch corporation sector: 2.31 million dwellings of 279 corporations in 40
         /// regions (CBS 2023; data/reference/stock_statistics.md).
         #[arg(long)]
         sector: bool,
         /// Number of regions (default: one per seven corporations, at most 40).
-        #[arg(long)]
-        regions: Option<usize>,
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        regions: Option<u64>,
         /// Random seed.
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -138,6 +138,26 @@ enum SolverArg {
     Decomposition,
 }
 
+/// Largest stock `generate` writes: the sector is 2.31 M; 20 M needs about 9 GB.
+const MAX_GENERATED_DWELLINGS: u64 = 20_000_000;
+
+/// Longest `--time-limit`: a week (a larger value is a typo, and would overflow a duration).
+const MAX_TIME_LIMIT_S: f64 = 7.0 * 24.0 * 3600.0;
+
+/// `--time-limit`: seconds, more than 0 and at most a week.
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if !(seconds.is_finite() && seconds > 0.0 && seconds <= MAX_TIME_LIMIT_S) {
+        return Err(format!(
+            "expected a number of seconds above 0 and at most {MAX_TIME_LIMIT_S} (a week), not {text}"
+        ));
+    }
+    Ok(seconds)
+}
+
 /// Above this many decision units `--solver auto` takes the decomposition.
 const AUTO_DECOMPOSITION_UNITS: usize = 1_000;
 
@@ -175,11 +195,18 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", error_text(&err));
             let input = err.chain().any(|cause| {
-                cause
-                    .downcast_ref::<pipeline::Error>()
-                    .is_some_and(pipeline::Error::is_input_error)
+                cause.downcast_ref::<UsageError>().is_some()
+                    || cause
+                        .downcast_ref::<heatpath::output::DestinationError>()
+                        .is_some()
+                    || cause
+                        .downcast_ref::<heatpath::memory::LimitError>()
+                        .is_some()
+                    || cause
+                        .downcast_ref::<pipeline::Error>()
+                        .is_some_and(pipeline::Error::is_input_error)
                     || cause
                         .downcast_ref::<heatpath::stock::StockError>()
                         .is_some()
@@ -201,6 +228,22 @@ fn main() -> ExitCode {
     }
 }
 
+/// The error and its causes, each once: a cause whose text its parent already quotes (an OS
+/// error inside "cannot read: …") is not repeated.
+fn error_text(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&part);
+        }
+    }
+    text
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Plan {
@@ -219,11 +262,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 BackendArg::Clarabel => Backend::Clarabel,
                 BackendArg::Highs => Backend::Highs,
             };
-            if time_limit.is_some_and(|t| !(t.is_finite() && t > 0.0)) {
-                anyhow::bail!(UsageError(
-                    "--time-limit expects a number of seconds > 0".into()
-                ));
-            }
             if milp && solver != SolverArg::Lp {
                 anyhow::bail!(UsageError("--milp goes with --solver lp".into()));
             }
@@ -272,11 +310,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             capacity,
         } => {
             let options = GenerateOptions {
-                dwellings: dwellings.unwrap_or(2_310_000),
-                corporations: corporations.unwrap_or(if sector { 279 } else { 1 }),
-                regions: regions.or(sector.then_some(40)),
+                dwellings: dwellings.map_or(2_310_000, |n| n as usize),
+                corporations: corporations.map_or(if sector { 279 } else { 1 }, |n| n as usize),
+                regions: regions.map(|n| n as usize).or(sector.then_some(40)),
                 seed,
             };
+            if options.corporations > options.dwellings {
+                anyhow::bail!(UsageError(format!(
+                    "--corporations {} is more than --dwellings {}: expected at most one corporation per dwelling",
+                    options.corporations, options.dwellings
+                )));
+            }
+            let capacity_path = capacity.clone().or_else(|| {
+                sector.then(|| out.parent().unwrap_or(Path::new("")).join("capacity.csv"))
+            });
+            // Before the work: never overwrite a file heatpath did not write.
+            check_generated_file(&out, GENERATED_STOCK_HEADERS)?;
+            if let Some(path) = &capacity_path {
+                check_generated_file(path, &["# SYNTHETIC capacity table"])?;
+            }
             let scenario_defaults = Scenario::from_toml("stock = \"\"", Path::new("defaults"))?;
             let stock = generate(
                 &options,
@@ -298,10 +350,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     out.display()
                 );
             }
-            let capacity = capacity.or_else(|| {
-                sector.then(|| out.parent().unwrap_or(Path::new("")).join("capacity.csv"))
-            });
-            if let Some(path) = capacity {
+            if let Some(path) = capacity_path {
                 let table = sector::synthetic_capacity(&stock, seed, scenario_defaults.n_years());
                 let comment = format!(
                     "SYNTHETIC capacity table written by `heatpath generate` (seed {seed}) for the generated stock {}.\n\
@@ -331,6 +380,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             capacity,
             out,
         } => {
+            let extra: Vec<&Path> = capacity.iter().map(PathBuf::as_path).collect();
+            pipeline::check_output(&scenario, &out, &[])?;
+            heatpath::output::check_destination(&out, &extra)?;
             let options = sector::SectorOptions {
                 capacity,
                 ..sector::SectorOptions::default()
@@ -350,6 +402,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let text = format!("# heatpath built-in measure catalogue (price level {}): costs from PBL/TNO Hestia, see data/reference/.\n\n{text}", Catalogue::default().price_base_year);
             match out {
                 Some(path) => {
+                    check_generated_file(&path, &["# heatpath built-in measure catalogue"])?;
                     write_file_atomic(&path, |w| std::io::Write::write_all(w, text.as_bytes()))
                         .with_context(|| format!("{}: cannot write", path.display()))?
                 }
@@ -411,6 +464,35 @@ impl Drop for ProgressBar {
     }
 }
 
+/// First lines of the stock tables `generate` writes (canonical and Dutch).
+const GENERATED_STOCK_HEADERS: &[&str] = &["id,complex_id,", "vhe;complex;"];
+
+/// Refuses to replace an existing file that heatpath did not write (its first line does not
+/// start with one of `headers`): a user's stock or catalogue is never overwritten.
+fn check_generated_file(path: &Path, headers: &[&str]) -> anyhow::Result<()> {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    let first_line = if meta.is_file() {
+        use std::io::BufRead;
+        let mut line = String::new();
+        std::fs::File::open(path)
+            .map(std::io::BufReader::new)
+            .and_then(|mut r| r.read_line(&mut line))
+            .ok();
+        line
+    } else {
+        String::new()
+    };
+    if meta.is_file() && headers.iter().any(|h| first_line.starts_with(h)) {
+        return Ok(());
+    }
+    anyhow::bail!(UsageError(format!(
+        "{}: exists and was not written by heatpath; it is never overwritten: choose another file name",
+        path.display()
+    )))
+}
+
 /// A command-line usage error (exit code 2).
 #[derive(Debug)]
 struct UsageError(String);
@@ -433,6 +515,8 @@ fn plan(
     quiet: bool,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
+    let files: Vec<&Path> = export_mps.into_iter().collect();
+    pipeline::check_output(scenario, out, &files)?;
     let mut bar = ProgressBar::new(quiet);
     bar.stage("reading the stock and building the options");
     let prepared = pipeline::prepare(scenario, None)?;

@@ -6,10 +6,218 @@
 //! new; elsewhere by two renames. A run that fails or is interrupted leaves the previous folder
 //! as it was (an interrupted run may leave its hidden staging folder behind, which the next run
 //! into the same folder removes).
+//!
+//! Nothing of the user's is ever replaced: an output folder is replaced only when it is empty or
+//! heatpath wrote it (it holds the [`OUTPUT_MARKER`] file listing what heatpath wrote, and
+//! nothing else), and never when it holds the working folder or an input of the run
+//! ([`check_destination`], called before any work).
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+
+/// The file heatpath writes into every output folder it makes: the names of the files it wrote,
+/// one a line. A folder without it (or with files it does not list) is the user's, and is never
+/// replaced.
+pub const OUTPUT_MARKER: &str = ".heatpath-output";
+
+/// Why an output folder may not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum DestinationError {
+    /// The path names a file (or something else that is not a folder).
+    #[error("{}: is a file, not a folder; heatpath writes its outputs into a folder of their own: choose a new folder such as {}", path.display(), suggestion.display())]
+    NotAFolder {
+        /// The path given.
+        path: PathBuf,
+        /// A folder to use instead.
+        suggestion: PathBuf,
+    },
+    /// The folder holds files heatpath did not write.
+    #[error("{}: holds files heatpath did not write ({examples}); heatpath replaces only an empty folder or one it wrote itself, so as never to delete your files: choose a new folder such as {}", path.display(), suggestion.display())]
+    NotOurs {
+        /// The folder.
+        path: PathBuf,
+        /// Some of the files in it.
+        examples: String,
+        /// A folder to use instead.
+        suggestion: PathBuf,
+    },
+    /// The folder is the working folder or holds it.
+    #[error("{}: is the current folder or holds it; heatpath replaces its output folder as a whole: choose a new folder such as {}", path.display(), suggestion.display())]
+    HoldsWorkingFolder {
+        /// The folder.
+        path: PathBuf,
+        /// A folder to use instead.
+        suggestion: PathBuf,
+    },
+    /// The folder holds an input of the run.
+    #[error("{}: holds {}, an input of this run; heatpath replaces its output folder as a whole: choose a new folder such as {}", path.display(), input.display(), suggestion.display())]
+    HoldsInput {
+        /// The folder.
+        path: PathBuf,
+        /// The input inside it.
+        input: PathBuf,
+        /// A folder to use instead.
+        suggestion: PathBuf,
+    },
+    /// A file the user asked for (e.g. `--export-mps`) lies inside the output folder, which the
+    /// swap would replace.
+    #[error("{}: lies inside the output folder {}, which is replaced as a whole when the run succeeds: write it outside, e.g. beside the output folder", file.display(), folder.display())]
+    FileInside {
+        /// The file.
+        file: PathBuf,
+        /// The output folder.
+        folder: PathBuf,
+    },
+}
+
+/// `path` made absolute and resolved as far as it exists (a folder that does not exist yet keeps
+/// its last components as given).
+fn resolved(path: &Path) -> PathBuf {
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    // Resolve the longest existing prefix, then append the rest.
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(canonical) = fs::canonicalize(existing) {
+            let mut out = canonical;
+            for part in rest.iter().rev() {
+                out.push(part);
+            }
+            return normalise_dots(&out);
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return normalise_dots(&absolute),
+        }
+    }
+}
+
+/// Removes `.` and resolves `..` lexically (for the parts of a path that do not exist yet).
+fn normalise_dots(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// A folder to suggest instead of `path`: a new `plan-N` folder inside it (or beside it, for a
+/// file).
+fn suggestion(path: &Path, inside: bool) -> PathBuf {
+    let base = if inside {
+        path.to_path_buf()
+    } else {
+        path.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    for n in 1.. {
+        let candidate = base.join(if n == 1 {
+            "heatpath-plan".to_string()
+        } else {
+            format!("heatpath-plan-{n}")
+        });
+        if !candidate.exists() {
+            return candidate;
+        }
+    }
+    unreachable!("some heatpath-plan-N does not exist")
+}
+
+/// The files of `folder` heatpath did not write, per its marker (all of them without one).
+fn foreign_entries(folder: &Path) -> io::Result<Vec<String>> {
+    let listed: Option<Vec<String>> = fs::read_to_string(folder.join(OUTPUT_MARKER))
+        .ok()
+        .map(|text| text.lines().map(str::to_string).collect());
+    let mut foreign = Vec::new();
+    for entry in fs::read_dir(folder)? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        let ours =
+            name == OUTPUT_MARKER || listed.as_ref().is_some_and(|names| names.contains(&name));
+        if !ours {
+            foreign.push(name);
+        }
+    }
+    foreign.sort();
+    Ok(foreign)
+}
+
+/// Checks, before any work, that `destination` may be (re)placed by an output folder: it does
+/// not exist, or it is an empty folder or one heatpath wrote (and nothing was added to it), and
+/// it is neither the working folder nor a folder holding it or any of `inputs`.
+pub fn check_destination(destination: &Path, inputs: &[&Path]) -> Result<(), DestinationError> {
+    let target = resolved(destination);
+    if let Ok(cwd) = std::env::current_dir().and_then(fs::canonicalize) {
+        if cwd.starts_with(&target) {
+            return Err(DestinationError::HoldsWorkingFolder {
+                path: destination.to_path_buf(),
+                suggestion: suggestion(destination, true),
+            });
+        }
+    }
+    for input in inputs {
+        if resolved(input).starts_with(&target) {
+            return Err(DestinationError::HoldsInput {
+                path: destination.to_path_buf(),
+                input: input.to_path_buf(),
+                suggestion: suggestion(destination, !destination.is_file()),
+            });
+        }
+    }
+    match fs::symlink_metadata(destination) {
+        Err(_) => Ok(()),
+        Ok(meta) if !meta.is_dir() => Err(DestinationError::NotAFolder {
+            path: destination.to_path_buf(),
+            suggestion: suggestion(destination, false),
+        }),
+        Ok(_) => {
+            let foreign = foreign_entries(destination).unwrap_or_else(|e| vec![e.to_string()]);
+            if foreign.is_empty() {
+                Ok(())
+            } else {
+                let mut examples = foreign
+                    .iter()
+                    .take(3)
+                    .map(|n| crate::text::quote(n))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if foreign.len() > 3 {
+                    examples.push_str(&format!(" and {} more", foreign.len() - 3));
+                }
+                Err(DestinationError::NotOurs {
+                    path: destination.to_path_buf(),
+                    examples,
+                    suggestion: suggestion(destination, true),
+                })
+            }
+        }
+    }
+}
+
+/// Checks that `file` (one the user named, e.g. `--export-mps`) does not lie inside the output
+/// folder `folder`, which the swap replaces.
+pub fn check_outside(file: &Path, folder: &Path) -> Result<(), DestinationError> {
+    if resolved(file).starts_with(resolved(folder)) {
+        return Err(DestinationError::FileInside {
+            file: file.to_path_buf(),
+            folder: folder.to_path_buf(),
+        });
+    }
+    Ok(())
+}
 
 fn hidden_sibling(path: &Path, tag: &str) -> io::Result<PathBuf> {
     let name = path
@@ -30,6 +238,7 @@ pub fn write_file_atomic(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
 ) -> io::Result<()> {
+    remove_stale_siblings(path, "tmp", false);
     let temp = hidden_sibling(path, "tmp")?;
     let result = (|| {
         let mut out = BufWriter::with_capacity(1 << 20, File::create(&temp)?);
@@ -55,14 +264,17 @@ pub struct OutputDir {
 }
 
 impl OutputDir {
-    /// Starts a staging folder for `destination` (which need not exist yet).
+    /// Starts a staging folder for `destination` (which need not exist yet). Refuses a
+    /// destination [`check_destination`] refuses (callers should check before any work; this
+    /// is the last line of defence).
     pub fn create(destination: &Path) -> io::Result<OutputDir> {
+        check_destination(destination, &[]).map_err(io::Error::other)?;
         if let Some(parent) = destination.parent() {
             if !parent.as_os_str().is_empty() {
                 fs::create_dir_all(parent)?;
             }
         }
-        remove_stale_staging(destination);
+        remove_stale_siblings(destination, "staging", true);
         let staging = hidden_sibling(destination, "staging")?;
         if staging.exists() {
             fs::remove_dir_all(&staging)?;
@@ -111,6 +323,17 @@ impl OutputDir {
 
     /// Swaps the staging folder in for the destination.
     pub fn commit(mut self) -> io::Result<()> {
+        // The marker lists what heatpath wrote, so that a later run replaces this folder only
+        // while nothing else was put into it.
+        let mut names: Vec<String> = fs::read_dir(&self.staging)?
+            .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+            .collect::<io::Result<_>>()?;
+        names.sort();
+        let mut listing = names.join("\n");
+        listing.push('\n');
+        self.write(OUTPUT_MARKER, |w| w.write_all(listing.as_bytes()))?;
+        // Checked again just before the swap: the user may have put a file there meanwhile.
+        check_destination(&self.destination, &[]).map_err(io::Error::other)?;
         if self.destination.is_dir() {
             exchange(&self.staging, &self.destination)?;
             // The staging path now holds the previous output.
@@ -137,8 +360,9 @@ impl Drop for OutputDir {
     }
 }
 
-/// Removes staging folders of earlier runs into the same destination whose process is gone.
-fn remove_stale_staging(destination: &Path) {
+/// Removes temporary files (or staging folders) of earlier runs into the same destination whose
+/// process is gone (an interrupted `generate` leaves a `.stock.csv.tmp-PID` of 100 MB).
+fn remove_stale_siblings(destination: &Path, tag: &str, folders: bool) {
     let (Some(parent), Some(name)) = (destination.parent(), destination.file_name()) else {
         return;
     };
@@ -147,17 +371,26 @@ fn remove_stale_staging(destination: &Path) {
     } else {
         parent
     };
-    let prefix = format!(".{}.staging-", name.to_string_lossy());
+    let prefix = format!(".{}.{tag}-", name.to_string_lossy());
     let Ok(entries) = fs::read_dir(parent) else {
         return;
     };
     for entry in entries.flatten() {
         let file_name = entry.file_name().to_string_lossy().into_owned();
         if let Some(pid) = file_name.strip_prefix(&prefix) {
-            let alive = Path::new("/proc").join(pid).exists();
-            if !alive {
-                let _ = fs::remove_dir_all(entry.path());
+            // Only names heatpath makes (a process id), and only where /proc can tell that
+            // the process is gone.
+            if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
             }
+            if !Path::new("/proc/self").exists() || Path::new("/proc").join(pid).exists() {
+                continue;
+            }
+            let _ = if folders {
+                fs::remove_dir_all(entry.path())
+            } else {
+                fs::remove_file(entry.path())
+            };
         }
     }
 }

@@ -46,6 +46,12 @@ pub enum Error {
         /// Memory available (`MemAvailable`, or `HEATPATH_MEMORY_LIMIT` in bytes).
         available_bytes: u64,
     },
+    /// `HEATPATH_MEMORY_LIMIT` cannot be read.
+    #[error(transparent)]
+    MemoryLimit(#[from] crate::memory::LimitError),
+    /// The output folder (or a file the user named) may not be written.
+    #[error(transparent)]
+    Destination(#[from] crate::output::DestinationError),
     /// Writing outputs.
     #[error("{}: cannot write: {source}", path.display())]
     Write {
@@ -61,7 +67,11 @@ impl Error {
     pub fn is_input_error(&self) -> bool {
         // A file that cannot be read is the user's input too (a wrong path, usually).
         match self {
-            Error::Scenario(_) | Error::Stock(_) | Error::Catalogue(_) => true,
+            Error::Scenario(_)
+            | Error::Stock(_)
+            | Error::Catalogue(_)
+            | Error::MemoryLimit(_)
+            | Error::Destination(_) => true,
             Error::Optimise(_)
             | Error::Evaluate(_)
             | Error::Write { .. }
@@ -110,6 +120,26 @@ pub struct Prepared {
     pub timings: Timings,
 }
 
+/// Checks, before any work, that the outputs of a run of the scenario at `scenario_path` may go
+/// to `out`: not a file, not the working folder, not a folder of the user's or one holding an
+/// input (scenario, stock, catalogue, column mapping, capacity table), and that none of `files`
+/// (e.g. `--export-mps`) lies inside it. An unreadable scenario is left to the run to report.
+pub fn check_output(scenario_path: &Path, out: &Path, files: &[&Path]) -> Result<(), Error> {
+    let scenario = Scenario::from_file(scenario_path)?;
+    let mut inputs: Vec<&Path> = vec![scenario_path, &scenario.stock];
+    inputs.extend(scenario.catalogue.as_deref());
+    inputs.extend(scenario.column_mapping.as_deref());
+    inputs.extend(scenario.sector.capacity.as_deref());
+    // A workbook path may name a sheet: the file is before the `#`.
+    let stock_file = crate::stock::workbook_file(&scenario.stock);
+    inputs.push(&stock_file);
+    crate::output::check_destination(out, &inputs)?;
+    for file in files {
+        crate::output::check_outside(file, out)?;
+    }
+    Ok(())
+}
+
 /// Reads the scenario at `scenario_path` and everything it names, and builds the options.
 pub fn prepare(
     scenario_path: &Path,
@@ -143,37 +173,15 @@ const MEMORY_PER_WORKBOOK_BYTE: f64 = 35.0;
 /// Fixed overhead of a run (binary, thread stacks, the catalogue), bytes.
 const MEMORY_BASE: u64 = 64 << 20;
 
-fn human_bytes(bytes: u64) -> String {
-    if bytes >= 1_000_000_000 {
-        format!("{:.1} GB", bytes as f64 / 1e9)
-    } else {
-        format!("{} MB", bytes.div_ceil(1_000_000))
-    }
-}
+use crate::memory::human_bytes;
 
-/// Memory heatpath may use: `HEATPATH_MEMORY_LIMIT` (bytes) when set, else the kernel's
-/// `MemAvailable`; `None` where neither is known (no check then).
-fn available_memory() -> Option<u64> {
-    if let Some(limit) = std::env::var("HEATPATH_MEMORY_LIMIT")
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-    {
-        return Some(limit);
-    }
-    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
-}
-
-/// Refuses a stock whose plan run would not fit in memory, before reading it.
-fn check_memory(stock: &Path) -> Result<(), Error> {
+/// Refuses a stock whose plan run would not fit in memory, before reading it (the least of the
+/// machine's, the process's and the user's limits; see [`crate::memory::available`]).
+pub fn check_memory(stock: &Path) -> Result<(), Error> {
     // A workbook path may name a sheet (`stock.xlsx#Woningen`): the file is before the `#`.
-    let file = match stock.to_str().and_then(|s| s.rsplit_once('#')) {
-        Some((file, _)) if crate::stock::is_workbook(stock) => PathBuf::from(file),
-        _ => stock.to_path_buf(),
-    };
-    let (Some(available), Ok(meta)) = (available_memory(), std::fs::metadata(&file)) else {
+    let file = crate::stock::workbook_file(stock);
+    let (Some(available), Ok(meta)) = (crate::memory::available()?, std::fs::metadata(&file))
+    else {
         return Ok(());
     };
     let file_bytes = meta.len();

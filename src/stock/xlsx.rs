@@ -23,23 +23,29 @@ pub fn is_workbook(path: &Path) -> bool {
         .is_some_and(|e| WORKBOOK_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
-/// `stock.xlsx#Woningen` → (`stock.xlsx`, Some(`Woningen`)).
+/// `stock.xlsx#Woningen` → (`stock.xlsx`, Some(`Woningen`)). The file ends at the first `#`
+/// after which the path so far names a workbook, so that a sheet name may hold `#` itself
+/// (`stock.xlsx#Blok #2`).
 fn split_sheet(path: &Path) -> (PathBuf, Option<String>) {
     let text = path.to_string_lossy();
-    match text.rsplit_once('#') {
-        Some((file, sheet))
-            if !sheet.is_empty()
-                && Path::new(file)
-                    .extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| {
-                        WORKBOOK_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())
-                    }) =>
-        {
-            (PathBuf::from(file), Some(sheet.to_string()))
+    let is_workbook_name = |file: &str| {
+        Path::new(file)
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| WORKBOOK_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+    };
+    for (i, _) in text.match_indices('#') {
+        let (file, sheet) = (&text[..i], &text[i + 1..]);
+        if !sheet.is_empty() && is_workbook_name(file) {
+            return (PathBuf::from(file), Some(sheet.to_string()));
         }
-        _ => (path.to_path_buf(), None),
     }
+    (path.to_path_buf(), None)
+}
+
+/// The file a stock path names: a workbook path without its `#Sheet`, any other path as it is.
+pub fn workbook_file(path: &Path) -> PathBuf {
+    split_sheet(path).0
 }
 
 /// A cell as the CSV reader would see it typed in a file: numbers in full precision with a
@@ -163,6 +169,10 @@ mod tests {
         assert!(is_workbook(Path::new("x.XLSX")));
         assert!(is_workbook(Path::new("x.xlsx#Blad1")));
         assert!(!is_workbook(Path::new("x.csv")));
+        assert_eq!(
+            split_sheet(Path::new("a/stock.xlsx#Blok #2")),
+            (PathBuf::from("a/stock.xlsx"), Some("Blok #2".into()))
+        );
     }
 
     #[test]
