@@ -59,6 +59,10 @@ pub struct Assessment {
     pub district_heating_share: f64,
     /// Share with a registered label.
     pub registered_label_share: f64,
+    /// What the reader found out about the file (columns, mapped values, placeholders,
+    /// skipped rows, suspicious values), when the stock was read from a file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_report: Option<crate::stock::ReadReport>,
 }
 
 /// Assesses a stock from its baseline.
@@ -118,5 +122,6 @@ pub fn assess(stock: &Stock, baseline: &Baseline) -> Assessment {
         low_temp_ready_share: lt as f64 / n,
         district_heating_share: dh as f64 / n,
         registered_label_share: registered as f64 / n,
+        data_report: None,
     }
 }

@@ -979,10 +979,14 @@ impl Catalogue {
                         | Heating::HybridHeatPump
                         | Heating::Other
                         | Heating::Electric
+                        | Heating::GasRoomHeater
                 ),
                 HeatingChange::DistrictHeating => matches!(
                     dwelling.heating,
-                    Heating::GasBoiler | Heating::HybridHeatPump | Heating::Other
+                    Heating::GasBoiler
+                        | Heating::HybridHeatPump
+                        | Heating::Other
+                        | Heating::GasRoomHeater
                 ),
             };
             if applies {

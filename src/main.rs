@@ -574,10 +574,12 @@ fn assess(
         Some(path) => ColumnMapping::from_file(path)?,
         None => ColumnMapping::builtin(),
     };
-    let (stock, _) = read_stock(
+    pipeline::check_memory(stock_path)?;
+    let (stock, read_report) = read_stock(
         stock_path,
         &ReadOptions {
             mapping,
+            baseline_year: scenario.first_year.saturating_sub(1),
             ..ReadOptions::default()
         },
     )?;
@@ -586,7 +588,8 @@ fn assess(
         energy: &scenario.energy,
     };
     let baseline = Baseline::new(&stock, &model);
-    let assessment = heatpath::assess::assess(&stock, &baseline);
+    let mut assessment = heatpath::assess::assess(&stock, &baseline);
+    assessment.data_report = Some(read_report);
     if !quiet || format == Format::Json {
         match format {
             Format::Text => print!("{}", report::text::assessment(&assessment)),

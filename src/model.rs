@@ -505,6 +505,14 @@ pub struct Systems {
     pub solar_pv_kwp: f64,
 }
 
+/// Efficiency of gas room heaters (gaskachels) on the net calorific value. ASSUMPTION: 0.70,
+/// the order of the NTA 8800 generation efficiency of local gas heaters (older convector
+/// heaters 0.6–0.75); the registered EP2 calibrates a dwelling where it is known.
+const GAS_ROOM_HEATER_EFFICIENCY: f64 = 0.70;
+/// Efficiency of a gas water heater (geiser) for tap water. ASSUMPTION: 0.55, between a
+/// boiler's and the older open geisers', for the same reason.
+const GAS_WATER_HEATER_EFFICIENCY: f64 = 0.55;
+
 /// Delivered energy and EP2 of a dwelling with this (calibrated) heat demand and these systems.
 pub fn energy_use(
     params: &ModelParams,
@@ -549,6 +557,13 @@ pub fn energy_use(
         }
         Heating::Electric => {
             use_.electricity_kwh += space_kwh + tap_kwh / params.electric_tap_water_efficiency;
+        }
+        Heating::GasRoomHeater => {
+            // No distribution losses (the heat is made in the room), a room heater's
+            // efficiency and a gas water heater for tap water.
+            use_.gas_kwh += space_kwh * distribution
+                / (GAS_ROOM_HEATER_EFFICIENCY / params.gas_gross_over_net)
+                + tap_kwh / (GAS_WATER_HEATER_EFFICIENCY / params.gas_gross_over_net);
         }
     }
     if systems.heating != Heating::Electric {

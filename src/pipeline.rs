@@ -153,6 +153,7 @@ pub fn prepare(
     };
     let read_options = ReadOptions {
         mapping,
+        baseline_year: scenario.first_year.saturating_sub(1),
         ..ReadOptions::default()
     };
     // The small inputs first: a mistake in them is reported before a long read.

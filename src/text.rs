@@ -42,13 +42,18 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     previous[b.len()]
 }
 
-/// The closest of `candidates` to `word` when it is close enough to be a misspelling: within
-/// one edit for short words, two for longer ones (and never the word itself).
+/// The closest of `candidates` to `word` when it is close enough to be a misspelling: none for
+/// words of up to four characters (`ep1` is not a misspelled `ep2`), one edit up to seven, two
+/// for longer ones (and never the word itself).
 pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let limit = if word.chars().count() <= 5 { 1 } else { 2 };
+    let limit = match word.chars().count() {
+        0..=4 => return None,
+        5..=7 => 1,
+        _ => 2,
+    };
     candidates
         .into_iter()
         .filter(|c| *c != word)

@@ -100,7 +100,7 @@ category_enum! {
         /// End-terrace house (hoekwoning).
         TerracedEnd = "terraced_end" ["hoekwoning", "rijwoning hoek", "eindwoning", "hoek"],
         /// Semi-detached house (twee-onder-een-kap).
-        SemiDetached = "semi_detached" ["twee-onder-een-kap", "2-onder-1-kap", "twee onder een kap", "2 onder 1 kap", "2o1k", "twee-onder-één-kap"],
+        SemiDetached = "semi_detached" ["twee-onder-een-kap", "2-onder-1-kap", "2-onder-1-kapwoning", "twee-onder-een-kapwoning", "twee onder een kap", "2 onder 1 kap", "2o1k", "twee-onder-één-kap"],
         /// Detached house (vrijstaand).
         Detached = "detached" ["vrijstaand", "vrijstaande woning", "vrijstaande"],
         /// Gallery-access apartment (galerijwoning).
@@ -108,7 +108,7 @@ category_enum! {
         /// Porch-access apartment (portiekwoning).
         ApartmentPorch = "apartment_porch" ["portiekwoning", "portiekflat", "portiek", "portiekappartement"],
         /// Other apartment (flat, etagewoning).
-        ApartmentOther = "apartment_other" ["flat", "etagewoning", "appartement", "apartment", "flatwoning", "bovenwoning", "benedenwoning"],
+        ApartmentOther = "apartment_other" ["flat", "etagewoning", "appartement", "apartment", "flatwoning"],
         /// Maisonnette (two-storey apartment).
         Maisonnette = "maisonnette" ["maisonette"],
     }
@@ -150,9 +150,9 @@ category_enum! {
 
 category_enum! {
     /// Space-heating system.
-    Heating, "gas_boiler (cv-ketel), hybrid_heat_pump (hybride warmtepomp), heat_pump (warmtepomp), district_heating (stadsverwarming, warmtenet), electric (elektrisch), other" {
+    Heating, "gas_boiler (cv-ketel), hybrid_heat_pump (hybride warmtepomp), heat_pump (warmtepomp), district_heating (stadsverwarming, warmtenet), electric (elektrisch), gas_room_heater (gaskachels), other" {
         /// Gas boiler (HR107).
-        GasBoiler = "gas_boiler" ["cv-ketel", "cv ketel", "hr-ketel", "hr107", "gasketel", "cv", "ketel", "combiketel", "gas"],
+        GasBoiler = "gas_boiler" ["cv-ketel", "cv ketel", "hr-ketel", "hr107", "gasketel", "cv", "ketel", "combiketel", "gas", "cv-ketel hr107", "cv hr-107 ketel", "combiketel hr", "hr ketel", "cv-ketel hr", "hr-combiketel"],
         /// Hybrid heat pump beside a gas boiler.
         HybridHeatPump = "hybrid_heat_pump" ["hybride warmtepomp", "hybride", "hybrid", "hwp"],
         /// All-electric heat pump.
@@ -161,8 +161,12 @@ category_enum! {
         DistrictHeating = "district_heating" ["stadsverwarming", "warmtenet", "warmtelevering", "wko"],
         /// Direct electric heating.
         Electric = "electric" ["elektrisch", "elektrische verwarming"],
-        /// Anything else; treated as gas-fired (not gas-free).
-        Other = "other" ["overig", "anders", "onbekend"],
+        /// Gas room heaters (gaskachels), usually with a gas water heater (geiser): no central
+        /// heating system.
+        GasRoomHeater = "gas_room_heater" ["gaskachels", "gaskachel", "gashaard", "lokale gaskachels"],
+        /// Anything else; treated as gas-fired (not gas-free). (`onbekend` is a placeholder for
+        /// unknown, read as the default gas boiler.)
+        Other = "other" ["overig", "anders"],
     }
 }
 
@@ -188,11 +192,11 @@ category_enum! {
     /// Ventilation system.
     Ventilation, "natural (natuurlijk, A), mechanical_exhaust (mechanische afzuiging, C), balanced_heat_recovery (balansventilatie met WTW, D)" {
         /// Natural supply and exhaust (system A).
-        Natural = "natural" ["natuurlijk", "natuurlijke ventilatie", "a", "systeem a"],
+        Natural = "natural" ["natuurlijk", "natuurlijke ventilatie", "a", "systeem a", "natuurlijke toe- en afvoer"],
         /// Mechanical exhaust (system C).
         MechanicalExhaust = "mechanical_exhaust" ["mechanische afzuiging", "mechanisch", "c", "systeem c", "mv"],
         /// Balanced ventilation with heat recovery (system D).
-        BalancedHeatRecovery = "balanced_heat_recovery" ["balansventilatie", "balans", "wtw", "d", "systeem d", "balansventilatie met wtw"],
+        BalancedHeatRecovery = "balanced_heat_recovery" ["balansventilatie", "balans", "wtw", "d", "systeem d", "balansventilatie met wtw", "balansventilatie wtw", "balansventilatie met warmteterugwinning", "wtw-unit"],
     }
 }
 

@@ -130,6 +130,12 @@ pub fn assessment(a: &Assessment) -> String {
             bar
         );
     }
+    if let Some(report) = &a.data_report {
+        let _ = writeln!(s, "Data report");
+        for line in report.lines() {
+            let _ = writeln!(s, "  {line}");
+        }
+    }
     s
 }
 

@@ -1,7 +1,7 @@
 //! The stock table's columns: canonical names, units, the Dutch and common spellings the reader
 //! maps onto them, and the user's column-mapping file for the rest.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use serde::Deserialize;
@@ -133,6 +133,8 @@ pub fn normalise_header(text: &str) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct ColumnMapping {
     by_header: HashMap<String, Column>,
+    /// Headers the user's mapping leaves out on purpose (`"Type" = "ignore"`).
+    ignored: HashSet<String>,
     /// Extra spellings of category values, per column (`"EGW tussen" = "terraced_mid"`).
     value_aliases: HashMap<Column, HashMap<String, String>>,
 }
@@ -158,6 +160,7 @@ impl ColumnMapping {
         }
         ColumnMapping {
             by_header,
+            ignored: HashSet::new(),
             value_aliases: HashMap::new(),
         }
     }
@@ -195,7 +198,7 @@ impl ColumnMapping {
                 .find(|c| c.name() == name.trim())
                 .ok_or_else(|| {
                     mapping_error(format!(
-                        "`{name}` is not a heatpath column; expected one of: {}",
+                        "`{name}` is not a heatpath column; expected `ignore` or one of: {}",
                         Column::ALL
                             .iter()
                             .map(|c| c.name())
@@ -205,9 +208,13 @@ impl ColumnMapping {
                 })
         };
         for (header, target) in &file.columns {
-            mapping
-                .by_header
-                .insert(normalise_header(header), find(target)?);
+            let key = normalise_header(header);
+            if target.trim() == "ignore" {
+                mapping.by_header.remove(&key);
+                mapping.ignored.insert(key);
+            } else {
+                mapping.by_header.insert(key, find(target)?);
+            }
         }
         for (column_name, values) in &file.values {
             let column = find(column_name)?;
@@ -222,6 +229,18 @@ impl ColumnMapping {
     /// The column a header cell maps to, if any.
     pub fn column_for(&self, header: &str) -> Option<Column> {
         self.by_header.get(&normalise_header(header)).copied()
+    }
+
+    /// The user's mapping leaves this header out on purpose.
+    pub fn is_ignored(&self, header: &str) -> bool {
+        self.ignored.contains(&normalise_header(header))
+    }
+
+    /// The column an unknown header probably means (a misspelling of a name or alias).
+    pub fn suggestion(&self, header: &str) -> Option<Column> {
+        let key = normalise_header(header);
+        let best = crate::text::did_you_mean(&key, self.by_header.keys().map(String::as_str))?;
+        self.by_header.get(best).copied()
     }
 
     /// The user's replacement for a category value, if the mapping file gives one.
@@ -277,6 +296,18 @@ mod tests {
             m.value_alias(Column::DwellingType, "egw tussen"),
             Some("terraced_mid")
         );
+        let ignoring =
+            ColumnMapping::from_toml("[columns]\nType = \"ignore\"\n", Path::new("map.toml"))
+                .unwrap();
+        assert_eq!(ignoring.column_for("Type"), None);
+        assert!(ignoring.is_ignored("type"));
+        assert_eq!(
+            m.suggestion("registred_label"),
+            Some(Column::RegisteredLabel)
+        );
+        assert_eq!(m.suggestion("monumnet"), Some(Column::Monument));
+        assert_eq!(m.suggestion("ep1"), None);
+        assert_eq!(m.suggestion("Huurprijs"), None);
         let bad = ColumnMapping::from_toml("[columns]\nx = \"nope\"\n", Path::new("map.toml"));
         assert!(bad
             .unwrap_err()

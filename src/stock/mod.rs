@@ -3,6 +3,8 @@
 
 mod columns;
 mod reader;
+mod records;
+mod report;
 mod writer;
 mod xlsx;
 
@@ -10,7 +12,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 pub use columns::{normalise_header, Column, ColumnMapping};
-pub use reader::{parse_decimal, read_stock, read_stock_from, ReadOptions, ReadReport};
+pub use reader::{parse_decimal, read_stock, read_stock_from, ReadOptions};
+pub use report::{CellProblem, Implausible, LabelConflict, MappedValue, ReadReport};
 pub use writer::{write_stock_csv, StockFormat};
 pub use xlsx::{is_workbook, read_stock_workbook, workbook_file, WORKBOOK_EXTENSIONS};
 
@@ -210,8 +213,45 @@ pub enum StockError {
         /// Second header cell.
         second: String,
     },
+    /// Cells hold values their columns do not accept: all of them, grouped by column and value.
+    #[error("{}", cells_message(file, problems, *unlisted))]
+    Cells {
+        /// The file.
+        file: PathBuf,
+        /// The problems, first line first.
+        problems: Vec<CellProblem>,
+        /// Further cells with problems not listed (too many distinct values).
+        unlisted: u64,
+    },
+    /// A quoted value that is never closed (it would swallow the rows after it).
+    #[error("{}:{line}: a quote `\"` opens a value that is not closed{}; expected a closing quote before the end of the line (or no quote at the start of the value)", file.display(), if *line_breaks > 0 { format!(" (it runs over {line_breaks} line breaks)") } else { String::new() })]
+    UnclosedQuote {
+        /// The file.
+        file: PathBuf,
+        /// Line of the opening quote.
+        line: u64,
+        /// Line breaks it swallowed.
+        line_breaks: usize,
+    },
+    /// A NUL byte: binary data, or UTF-16 text without a byte-order mark.
+    #[error("{}:{line}: holds a NUL byte (character 0); expected text: save the table as CSV (UTF-8 or Windows-1252), or as UTF-16 with a byte-order mark", file.display())]
+    Nul {
+        /// The file.
+        file: PathBuf,
+        /// Line of the first NUL.
+        line: u64,
+    },
+    /// Header cells that look like misspelled heatpath columns: refused, as silently dropping
+    /// them would change the result.
+    #[error("{}: {}", file.display(), misspelled_message(misspelled))]
+    MisspelledColumns {
+        /// The file.
+        file: PathBuf,
+        /// (header as written, the column it probably means).
+        misspelled: Vec<(String, &'static str)>,
+    },
     /// A cell holds a value the column does not accept.
-    #[error("{}:{line}: column `{column}`: value `{value}`: expected {expected}", file.display())]
+    #[error("{}:{line}: column `{column}`: value {}: expected {expected}", file.display(), crate::text::quote(value))]
     Value {
         /// The file.
         file: PathBuf,
@@ -225,7 +265,7 @@ pub enum StockError {
         expected: String,
     },
     /// A dwelling id occurs twice.
-    #[error("{}:{line}: column `{column}`: value `{id}`: expected a unique dwelling id, but line {first_line} has it too", file.display())]
+    #[error("{}:{line}: column `{column}`: value {}: expected a unique dwelling id, but line {first_line} has it too", file.display(), crate::text::quote(id))]
     DuplicateId {
         /// The file.
         file: PathBuf,
@@ -268,4 +308,60 @@ pub enum StockError {
         /// What is wrong.
         message: String,
     },
+}
+
+fn cells_message(file: &std::path::Path, problems: &[CellProblem], unlisted: u64) -> String {
+    if let ([only], 0) = (problems, unlisted) {
+        if only.count == 1 && only.column == report::ROW {
+            return format!(
+                "{}:{}: the row has {} but the header has {}",
+                file.display(),
+                only.lines[0],
+                only.value,
+                only.expected.trim_start_matches("the header's ")
+            );
+        }
+        if only.count == 1 {
+            return format!(
+                "{}:{}: column `{}`: value {}: expected {}",
+                file.display(),
+                only.lines[0],
+                only.column,
+                crate::text::quote(&only.value),
+                only.expected
+            );
+        }
+    }
+    let cells: u64 = problems.iter().map(|p| p.count).sum::<u64>() + unlisted;
+    let mut text = format!(
+        "{}: {cells} cells cannot be read; fix them all, then run again:",
+        file.display()
+    );
+    const SHOWN: usize = 30;
+    for p in problems.iter().take(SHOWN) {
+        text.push_str(&format!("\n  {p}"));
+    }
+    let hidden: u64 = problems.iter().skip(SHOWN).map(|p| p.count).sum::<u64>() + unlisted;
+    if hidden > 0 {
+        text.push_str(&format!("\n  … and {hidden} more cells"));
+    }
+    text
+}
+
+fn misspelled_message(misspelled: &[(String, &'static str)]) -> String {
+    let list: Vec<String> = misspelled
+        .iter()
+        .map(|(h, c)| format!("`{h}` (did you mean `{c}`?)"))
+        .collect();
+    format!(
+        "column{} {} {} not heatpath column{} but look{} like one; rename {}, or map {} in a column-mapping file (`\"{}\" = \"ignore\"` leaves it out on purpose)",
+        if list.len() == 1 { "" } else { "s" },
+        list.join(", "),
+        if list.len() == 1 { "is" } else { "are" },
+        if list.len() == 1 { "" } else { "s" },
+        if list.len() == 1 { "s" } else { "" },
+        if list.len() == 1 { "it" } else { "them" },
+        if list.len() == 1 { "it" } else { "them" },
+        misspelled[0].0
+    )
 }

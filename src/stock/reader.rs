@@ -3,19 +3,21 @@
 //! names and values. Streams the file, so a sector-size table is never held as text.
 
 use std::borrow::Cow;
-use std::fs::File;
+use std::cell::RefCell;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::columns::{Column, ColumnMapping};
 use rayon::prelude::*;
 
+use super::records;
+use super::report::{LabelConflict, Notes, ReadReport};
 use super::{Dwelling, Stock, StockError};
 use crate::label::EnergyLabel;
 use crate::typology::{
     default_envelope, default_facade_type, default_geometry, default_roof_type,
-    default_ventilation, ConstructionPeriod, DwellingType, FacadeType, Heating, Position, RoofType,
-    Ventilation,
+    default_ventilation, normalise_key, ConstructionPeriod, DwellingType, FacadeType, Heating,
+    Position, RoofType, Ventilation,
 };
 
 /// How to read a stock table.
@@ -25,6 +27,8 @@ pub struct ReadOptions {
     pub mapping: ColumnMapping,
     /// Latest accepted construction year (existing stock, plus new build about to be delivered).
     pub max_build_year: u16,
+    /// The baseline year: a dwelling built after it is accepted but reported.
+    pub baseline_year: u16,
 }
 
 impl Default for ReadOptions {
@@ -32,21 +36,9 @@ impl Default for ReadOptions {
         ReadOptions {
             mapping: ColumnMapping::builtin(),
             max_build_year: 2035,
+            baseline_year: 2026,
         }
     }
-}
-
-/// What the reader found out about the file, for the user's information.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReadReport {
-    /// The separator detected.
-    pub separator: char,
-    /// Numbers were read with decimal commas.
-    pub decimal_comma: bool,
-    /// `UTF-8`, or `Windows-1252` when some text was not valid UTF-8 and was decoded as such.
-    pub encoding: &'static str,
-    /// Header cells that map to no column (ignored).
-    pub ignored_columns: Vec<String>,
 }
 
 /// Reads a stock table from a CSV file, or from a workbook (`.xlsx`, `.xls`, `.ods`; a sheet
@@ -55,7 +47,7 @@ pub fn read_stock(path: &Path, options: &ReadOptions) -> Result<(Stock, ReadRepo
     if super::xlsx::is_workbook(path) {
         return super::xlsx::read_stock_workbook(path, options);
     }
-    let file = File::open(path).map_err(|source| StockError::Io {
+    let file = crate::input::open_regular(path).map_err(|source| StockError::Io {
         file: path.to_path_buf(),
         source,
     })?;
@@ -79,62 +71,6 @@ fn fill<R: Read>(input: &mut R, buffer: &mut Vec<u8>, want: usize) -> std::io::R
         }
     }
     Ok(false)
-}
-
-/// Positions just after each record end (a newline outside quotes) in `bytes`, counting quotes
-/// from the start of `bytes`, which must itself be a record start. Quote-free text, the usual
-/// case, is cut with a SIMD search for the last newline.
-fn last_record_end(bytes: &[u8]) -> Option<usize> {
-    if memchr::memchr(b'"', bytes).is_none() {
-        return memchr::memrchr(b'\n', bytes).map(|i| i + 1);
-    }
-    let mut quoted = false;
-    let mut last = None;
-    for i in memchr::memchr2_iter(b'"', b'\n', bytes) {
-        if bytes[i] == b'"' {
-            quoted = !quoted;
-        } else if !quoted {
-            last = Some(i + 1);
-        }
-    }
-    last
-}
-
-/// The first record end at or after `from` (with quote parity counted from 0).
-fn next_record_end(bytes: &[u8], from: usize) -> Option<usize> {
-    let mut quoted = false;
-    for i in memchr::memchr2_iter(b'"', b'\n', bytes) {
-        if bytes[i] == b'"' {
-            quoted = !quoted;
-        } else if !quoted && i >= from {
-            return Some(i + 1);
-        }
-    }
-    None
-}
-
-/// Splits `bytes` (whole records) into about `parts` runs of whole records.
-fn split_records(bytes: &[u8], parts: usize) -> Vec<std::ops::Range<usize>> {
-    let mut ranges = Vec::with_capacity(parts);
-    let mut start = 0;
-    let quote_free = memchr::memchr(b'"', bytes).is_none();
-    for k in 1..parts {
-        let target = (bytes.len() * k / parts).max(start);
-        let end = if quote_free {
-            memchr::memchr(b'\n', &bytes[target..]).map(|i| target + i + 1)
-        } else {
-            next_record_end(bytes, target)
-        };
-        match end {
-            Some(end) if end > start && end < bytes.len() => {
-                ranges.push(start..end);
-                start = end;
-            }
-            _ => break,
-        }
-    }
-    ranges.push(start..bytes.len());
-    ranges
 }
 
 /// A name cell of one row: absent, equal to the same column in the previous row of its chunk,
@@ -189,6 +125,122 @@ pub fn read_stock_from<R: Read>(
     read_stock_sized(input, path, options, None)
 }
 
+/// Refuses NUL bytes by line: binary data, or UTF-16 without a byte-order mark.
+fn check_nul(bytes: &[u8], path: &Path, first_line: u64) -> Result<(), StockError> {
+    match memchr::memchr(0, bytes) {
+        None => Ok(()),
+        Some(at) => Err(StockError::Nul {
+            file: path.to_path_buf(),
+            line: records::line_at(bytes, at, first_line),
+        }),
+    }
+}
+
+/// Rows to look at for the header (title and note lines above it are skipped).
+const HEADER_SEARCH_ROWS: usize = 30;
+
+/// The header: the separator, the end of its record in `head`, its line and its cells.
+struct Header {
+    separator: u8,
+    end: usize,
+    line: u64,
+    record: csv::ByteRecord,
+}
+
+/// Finds the header row among the first rows of `head`: the first row, for the separator that
+/// reads most columns, that holds every required column (else the row that maps the most
+/// columns, else the first non-blank row, whose missing columns are then reported).
+fn find_header(head: &[u8], options: &ReadOptions) -> Option<Header> {
+    let score = |record: &csv::ByteRecord| -> (usize, usize) {
+        let mut required = 0;
+        let mut mapped = 0;
+        for field in record.iter() {
+            let text = String::from_utf8_lossy(field);
+            if let Some(column) = options.mapping.column_for(text.trim()) {
+                mapped += 1;
+                if Column::REQUIRED.contains(&column) {
+                    required += 1;
+                }
+            }
+        }
+        (required, mapped)
+    };
+    let mut best: Option<((usize, usize), Header)> = None;
+    for separator in [b';', b'\t', b','] {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(separator)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(head);
+        let mut record = csv::ByteRecord::new();
+        for _ in 0..HEADER_SEARCH_ROWS {
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                _ => break,
+            }
+            let s = score(&record);
+            let end = reader.position().byte() as usize;
+            // The line of the header's last byte (its line end), counted from the reader's
+            // position after it.
+            let line = records::line_at(head, end.saturating_sub(1), 1);
+            if s.1 >= 2 && best.as_ref().is_none_or(|(b, _)| s > *b) {
+                best = Some((
+                    s,
+                    Header {
+                        separator,
+                        end,
+                        line,
+                        record: record.clone(),
+                    },
+                ));
+            }
+            if s.0 == Column::REQUIRED.len() {
+                break;
+            }
+        }
+    }
+    if let Some((_, header)) = best {
+        return Some(header);
+    }
+    // No row reads as a header: take the first non-blank one, so that the message lists what
+    // it holds.
+    let separator = detect_separator(head);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(separator)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(head);
+    let mut record = csv::ByteRecord::new();
+    while let Ok(true) = reader.read_byte_record(&mut record) {
+        if !is_blank(&record) {
+            let end = reader.position().byte() as usize;
+            return Some(Header {
+                separator,
+                end,
+                line: records::line_at(head, end.saturating_sub(1), 1),
+                record,
+            });
+        }
+    }
+    None
+}
+
+/// Total rows (`Totaal`, `Total`) at the foot of an export: skipped with a note.
+fn is_totals_row(fields: &[&[u8]]) -> bool {
+    let Some(first) = fields
+        .iter()
+        .find(|f| !f.iter().all(u8::is_ascii_whitespace))
+    else {
+        return false;
+    };
+    let key = normalise_key(&String::from_utf8_lossy(first));
+    key.starts_with("totaal")
+        || key.starts_with("total")
+        || key.starts_with("eindtotaal")
+        || key == "som"
+        || key == "generaltotaal"
+}
+
 /// As [`read_stock_from`]; `size_hint` (the input's size in bytes) lets the dwelling table be
 /// allocated once instead of grown by doubling.
 fn read_stock_sized<R: Read>(
@@ -201,33 +253,48 @@ fn read_stock_sized<R: Read>(
         file: path.to_path_buf(),
         source,
     };
-    let csv_error = |e: csv::Error, first_line: u64| StockError::Csv {
-        file: path.to_path_buf(),
-        line: e
-            .position()
-            .map(|p| first_line + p.line() - 1)
-            .unwrap_or(first_line),
-        message: e.to_string(),
-    };
     let mut buffer = Vec::new();
     let mut eof = fill(&mut input, &mut buffer, BLOCK_BYTES).map_err(io_error)?;
-    if buffer.starts_with(&[0xEF, 0xBB, 0xBF]) {
+    let mut utf16 = false;
+    if buffer.starts_with(&[0xFF, 0xFE]) || buffer.starts_with(&[0xFE, 0xFF]) {
+        // UTF-16 with a byte-order mark (Excel's "Unicode text"): decoded whole; such exports
+        // are small, and the memory check has bounded the file.
+        if !eof {
+            input.read_to_end(&mut buffer).map_err(io_error)?;
+            eof = true;
+        }
+        let (text, _) =
+            encoding_rs::Encoding::for_bom(&buffer).unwrap_or((encoding_rs::UTF_16LE, 2));
+        let (decoded, _, _) = text.decode(&buffer);
+        buffer = decoded.into_owned().into_bytes();
+        utf16 = true;
+    } else if buffer.starts_with(&[0xEF, 0xBB, 0xBF]) {
         buffer.drain(..3);
     }
+    if memchr::memchr(b'\n', &buffer).is_none() && memchr::memchr(b'\r', &buffer).is_some() {
+        // Old Mac line ends (CR only): each CR ends a line.
+        if !eof {
+            input.read_to_end(&mut buffer).map_err(io_error)?;
+            eof = true;
+        }
+        for b in buffer.iter_mut() {
+            if *b == b'\r' {
+                *b = b'\n';
+            }
+        }
+    }
+    check_nul(&buffer, path, 1)?;
     if eof && buffer.iter().all(u8::is_ascii_whitespace) {
         return Err(StockError::Empty {
             file: path.to_path_buf(),
         });
     }
-    let separator = detect_separator(&buffer);
+    let head = &buffer[..buffer.len().min(1 << 20)];
+    let header = find_header(head, options).ok_or_else(|| StockError::Empty {
+        file: path.to_path_buf(),
+    })?;
+    let separator = header.separator;
     let decimal_comma = separator != b',';
-    let reader_for = |bytes: &[u8]| {
-        csv::ReaderBuilder::new()
-            .delimiter(separator)
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(std::io::Cursor::new(bytes.to_vec()))
-    };
     let mut parser = RowParser {
         file: path.to_path_buf(),
         decimal_comma,
@@ -238,56 +305,41 @@ fn read_stock_sized<R: Read>(
         columns: Vec::new(),
         position_of: Vec::new(),
     };
-    // The header is the first record that is not blank.
-    let mut line = 1u64;
-    loop {
-        let end = match next_record_end(&buffer, 0) {
-            Some(end) => end,
-            None if eof => buffer.len(),
-            None => {
-                let want = buffer.len() + BLOCK_BYTES;
-                eof = fill(&mut input, &mut buffer, want).map_err(io_error)?;
-                continue;
-            }
-        };
-        if end == 0 {
-            return Err(StockError::Empty {
-                file: path.to_path_buf(),
-            });
-        }
-        let mut record = csv::ByteRecord::new();
-        let read = reader_for(&buffer[..end])
-            .read_byte_record(&mut record)
-            .map_err(|e| csv_error(e, line))?;
-        line += memchr::memchr_iter(b'\n', &buffer[..end]).count() as u64;
-        buffer.drain(..end);
-        if read && !is_blank(&record) {
-            parser.set_header(&record)?;
-            break;
-        }
-        if buffer.is_empty() && eof {
-            return Err(StockError::Empty {
-                file: path.to_path_buf(),
-            });
-        }
-    }
-    let ignored_columns = parser.ignored_columns();
+    parser.set_header(&header.record)?;
+    let mut line = 1 + memchr::memchr_iter(b'\n', &buffer[..header.end]).count() as u64;
+    buffer.drain(..header.end);
 
     let mut stock = Stock {
         source: path.to_path_buf(),
         ..Stock::default()
     };
     let mut lines = Vec::new();
+    let mut notes = Notes::default();
     let parts = 4 * rayon::current_num_threads().max(1);
     let mut pools: Vec<Vec<ParsedRow>> = (0..parts).map(|_| Vec::new()).collect();
     loop {
         if !eof {
+            let before = buffer.len();
             eof = fill(&mut input, &mut buffer, BLOCK_BYTES).map_err(io_error)?;
+            let first_new_line =
+                line + memchr::memchr_iter(b'\n', &buffer[..before]).count() as u64;
+            check_nul(&buffer[before..], path, first_new_line)?;
+        }
+        if memchr::memchr(b'"', &buffer).is_some() {
+            if let Some(open) = records::scan(&buffer, separator, |_| true) {
+                if eof || open.line_breaks > records::MAX_LINE_BREAKS_IN_VALUE {
+                    return Err(StockError::UnclosedQuote {
+                        file: path.to_path_buf(),
+                        line: records::line_at(&buffer, open.offset, line),
+                        line_breaks: open.line_breaks,
+                    });
+                }
+            }
         }
         let cut = if eof {
             buffer.len()
         } else {
-            match last_record_end(&buffer) {
+            match records::last_record_end(&buffer, separator) {
                 Some(cut) => cut,
                 None => {
                     // One record longer than a block: read on.
@@ -299,7 +351,7 @@ fn read_stock_sized<R: Read>(
         };
         {
             let block = &buffer[..cut];
-            let ranges = split_records(block, parts);
+            let ranges = records::split_records(block, separator, parts);
             let mut first_lines = Vec::with_capacity(ranges.len());
             let mut next = line;
             for r in &ranges {
@@ -307,7 +359,7 @@ fn read_stock_sized<R: Read>(
                 next += memchr::memchr_iter(b'\n', &block[r.clone()]).count() as u64;
             }
             line = next;
-            let parsed: Vec<Result<(), StockError>> = pools
+            let parsed: Vec<Result<Notes, StockError>> = pools
                 .par_iter_mut()
                 .zip(ranges.par_iter())
                 .zip(first_lines.par_iter())
@@ -317,7 +369,7 @@ fn read_stock_sized<R: Read>(
                 .collect();
             let first_block = stock.dwellings.is_empty();
             for (result, rows) in parsed.into_iter().zip(pools.iter_mut()) {
-                result?;
+                notes.merge(result?);
                 merge_rows(&mut stock, &mut lines, rows);
             }
             if let (true, Some(size)) = (first_block && !eof && cut > 0, size_hint) {
@@ -334,16 +386,25 @@ fn read_stock_sized<R: Read>(
             break;
         }
     }
+    if !notes.problems.is_empty() || notes.unlisted_problems > 0 {
+        return Err(StockError::Cells {
+            file: path.to_path_buf(),
+            problems: notes.problem_list(),
+            unlisted: notes.unlisted_problems,
+        });
+    }
     if stock.dwellings.is_empty() {
         return Err(StockError::NoRows {
             file: path.to_path_buf(),
         });
     }
     check_unique_ids(&stock, &lines, path, parser.header_of(Column::Id))?;
-    let report = ReadReport {
+    let mut report = ReadReport {
         separator: separator as char,
         decimal_comma,
-        encoding: if parser
+        encoding: if utf16 {
+            "UTF-16"
+        } else if parser
             .used_windows_1252
             .load(std::sync::atomic::Ordering::Relaxed)
         {
@@ -351,9 +412,36 @@ fn read_stock_sized<R: Read>(
         } else {
             "UTF-8"
         },
-        ignored_columns,
+        sheet: None,
+        header_line: header.line,
+        columns: parser.read_columns(),
+        ignored_columns: parser.ignored_columns(),
+        ignored_on_purpose: parser.ignored_on_purpose(),
+        ..ReadReport::default()
     };
+    notes.fill_report(&mut report);
+    report.label_conflicts = label_conflicts(&stock, &lines);
     Ok((stock, report))
+}
+
+/// Dwellings whose registered label is not the class of their registered EP2.
+fn label_conflicts(stock: &Stock, lines: &[u64]) -> Vec<LabelConflict> {
+    stock
+        .dwellings
+        .iter()
+        .zip(lines)
+        .filter_map(|(d, &line)| {
+            let (label, ep2) = (d.registered_label?, d.registered_ep2?);
+            let of_ep2 = EnergyLabel::from_ep2(ep2);
+            (of_ep2 != label).then(|| LabelConflict {
+                id: d.id.clone(),
+                line,
+                registered_label: label.as_str().to_string(),
+                registered_ep2: ep2,
+                label_of_ep2: of_ep2.as_str().to_string(),
+            })
+        })
+        .collect()
 }
 
 /// Moves parsed rows into the stock in file order, interning their names.
@@ -570,6 +658,105 @@ struct RowParser<'a> {
     position_of: Vec<Option<usize>>,
 }
 
+/// Values exports write for "unknown" (`-`, `--`, `n.v.t.`, `onbekend`, `?`): in an optional
+/// column they mean an empty cell; in a required one they stay an error.
+fn is_placeholder(text: &str) -> bool {
+    let key = normalise_key(text);
+    matches!(
+        key.as_str(),
+        "" | "nvt" | "onbekend" | "unknown" | "?" | "nb" | "na" | "n/a" | "nietbekend" | "x?"
+    )
+}
+
+/// Generic dwelling types an export may hold, with the type they are read as and why.
+fn generic_dwelling_type(text: &str) -> Option<(DwellingType, Option<Position>, &'static str)> {
+    let key = normalise_key(text);
+    Some(match key.as_str() {
+        "eengezinswoning" | "egw" | "grondgebondenwoning" | "grondgebonden" | "woning"
+        | "eengezins" | "rijwoning" => (
+            DwellingType::TerracedMid,
+            None,
+            "a generic single-family type: read as the commonest, a mid-terrace house; give the type per dwelling, or map the value in a column-mapping file",
+        ),
+        "seniorenwoning" | "ouderenwoning" | "levensloopbestendigewoning" => (
+            DwellingType::TerracedMid,
+            None,
+            "senior dwellings are mostly single-storey ground-level rows: read as a mid-terrace house; map the value in a column-mapping file where they are flats",
+        ),
+        "meergezinswoning" | "mgw" => (
+            DwellingType::ApartmentOther,
+            None,
+            "a generic multi-family type: read as an apartment (other access)",
+        ),
+        "benedenwoning" => (
+            DwellingType::ApartmentOther,
+            Some(Position::Ground),
+            "a ground-floor apartment: read as an apartment on the ground floor",
+        ),
+        "bovenwoning" => (
+            DwellingType::ApartmentOther,
+            Some(Position::Top),
+            "an upper apartment under the roof: read as an apartment on the top floor",
+        ),
+        _ => return None,
+    })
+}
+
+/// Heating described in words (`CV-ketel HR107`, `Combiketel HR`, `Blokverwarming`): the
+/// system by its key words, with a note where the reading is a default.
+fn heating_by_keywords(text: &str) -> Option<(Heating, Option<&'static str>)> {
+    let key = normalise_key(text);
+    let has = |word: &str| key.contains(word);
+    Some(if has("hybr") {
+        (Heating::HybridHeatPump, None)
+    } else if has("warmtepomp") || key == "wp" {
+        (Heating::HeatPump, None)
+    } else if has("stadsverwarming") || has("warmtenet") || has("warmtelevering") {
+        (Heating::DistrictHeating, None)
+    } else if has("blokverwarming") || has("collectiev") {
+        (
+            Heating::GasBoiler,
+            Some("a collective gas boiler: read as a gas boiler (heatpath models the dwelling's share of it as its own boiler)"),
+        )
+    } else if has("kachel") && has("elektr") {
+        (Heating::Electric, None)
+    } else if (has("kachel") && has("gas")) || has("gashaard") {
+        (Heating::GasRoomHeater, None)
+    } else if has("vr") && (has("ketel") || has("cv")) {
+        (
+            Heating::GasBoiler,
+            Some("an improved-efficiency (VR) boiler: read as a gas boiler, whose modelled efficiency is the HR107's; the registered EP2 calibrates the difference"),
+        )
+    } else if has("ketel") || has("hr107") || has("hr") || has("cv") || has("combi") {
+        (Heating::GasBoiler, None)
+    } else {
+        return None;
+    })
+}
+
+/// The year of a date as exports write it (`2014-03-01`, `1-3-2014`, `01/03/2014`).
+fn year_of_date(text: &str) -> Option<f64> {
+    let parts: Vec<&str> = text.trim().split(['-', '/', '.']).collect();
+    if parts.len() != 3
+        || !parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let year = if parts[0].len() == 4 {
+        parts[0]
+    } else if parts[2].len() == 4 {
+        parts[2]
+    } else {
+        return None;
+    };
+    year.parse().ok()
+}
+
+/// Excel's cell limit; a longer id would be refused when the workbook is written.
+const MAX_ID_CHARS: usize = 32_767;
+
 impl<'a> RowParser<'a> {
     fn decode<'r>(&self, bytes: &'r [u8]) -> Cow<'r, str> {
         self.decode_in(bytes, false)
@@ -595,26 +782,45 @@ impl<'a> RowParser<'a> {
         }
     }
 
-    /// Header cells that map to no column.
+    /// Header cells that map to no column (and that the mapping does not ignore on purpose).
     fn ignored_columns(&self) -> Vec<String> {
         self.headers
             .iter()
             .zip(&self.columns)
-            .filter(|(h, c)| c.is_none() && !h.is_empty())
+            .filter(|(h, c)| c.is_none() && !h.is_empty() && !self.options.mapping.is_ignored(h))
             .map(|(h, _)| h.clone())
             .collect()
     }
 
-    /// Parses a run of whole records whose first line is `first_line`.
-    /// Parses `bytes` into `rows` (cleared first; its memory is reused from block to block, as
-    /// fresh pages are dear).
+    /// Header cells the column mapping ignores on purpose.
+    fn ignored_on_purpose(&self) -> Vec<String> {
+        self.headers
+            .iter()
+            .filter(|h| !h.is_empty() && self.options.mapping.is_ignored(h))
+            .cloned()
+            .collect()
+    }
+
+    /// Header cells and the column each was read as.
+    fn read_columns(&self) -> Vec<(String, &'static str)> {
+        self.headers
+            .iter()
+            .zip(&self.columns)
+            .filter_map(|(h, c)| c.map(|c| (h.clone(), c.name())))
+            .collect()
+    }
+
+    /// Parses `bytes`, a run of whole records whose first line is `first_line`, into `rows`
+    /// (cleared first; its memory is reused from block to block, as fresh pages are dear).
+    /// Cells that cannot be read are gathered in the notes, not returned one at a time.
     fn parse_chunk(
         &self,
         bytes: &[u8],
         first_line: u64,
         rows: &mut Vec<ParsedRow>,
-    ) -> Result<(), StockError> {
+    ) -> Result<Notes, StockError> {
         rows.clear();
+        let notes = RefCell::new(Notes::default());
         let chunk_is_utf8 = std::str::from_utf8(bytes).is_ok();
         let mut names = NameTracker::default();
         let mut fields: Vec<&[u8]> = Vec::with_capacity(self.columns.len() + 4);
@@ -639,14 +845,17 @@ impl<'a> RowParser<'a> {
                     fields.push(&text[field_start..]);
                     // A row of empty cells (`;;;;`, as Excel leaves them) is blank too.
                     if !fields.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
-                        let (dwelling, row_names) = self.parse_row(&fields, line, chunk_is_utf8)?;
-                        rows.push((dwelling, names.cells(row_names), line));
+                        if let Some((dwelling, row_names)) =
+                            self.parse_row(&fields, line, chunk_is_utf8, &notes)
+                        {
+                            rows.push((dwelling, names.cells(row_names), line));
+                        }
                     }
                 }
                 start = end + 1;
                 line += 1;
             }
-            return Ok(());
+            return Ok(notes.into_inner());
         }
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(self.separator)
@@ -674,10 +883,13 @@ impl<'a> RowParser<'a> {
             }
             let line = first_line + record.position().map(|p| p.line()).unwrap_or(1) - 1;
             let record_fields: Vec<&[u8]> = record.iter().collect();
-            let (dwelling, row_names) = self.parse_row(&record_fields, line, chunk_is_utf8)?;
-            rows.push((dwelling, names.cells(row_names), line));
+            if let Some((dwelling, row_names)) =
+                self.parse_row(&record_fields, line, chunk_is_utf8, &notes)
+            {
+                rows.push((dwelling, names.cells(row_names), line));
+            }
         }
-        Ok(())
+        Ok(notes.into_inner())
     }
 
     fn set_header(&mut self, record: &csv::ByteRecord) -> Result<(), StockError> {
@@ -724,10 +936,32 @@ impl<'a> RowParser<'a> {
                     found: if found.is_empty() {
                         "(nothing)".to_string()
                     } else {
-                        found.join(", ")
+                        found
+                            .iter()
+                            .map(|h| crate::text::quote(h))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     },
                 });
             }
+        }
+        // A misspelled optional column (`registred_label`) would silently change the result.
+        let misspelled: Vec<(String, &'static str)> = self
+            .ignored_columns()
+            .into_iter()
+            .filter_map(|h| {
+                let column = self.options.mapping.suggestion(&h)?;
+                // Only a column the header does not already have.
+                self.position_of[column as usize]
+                    .is_none()
+                    .then_some((h, column.name()))
+            })
+            .collect();
+        if !misspelled.is_empty() {
+            return Err(StockError::MisspelledColumns {
+                file: self.file.clone(),
+                misspelled,
+            });
         }
         Ok(())
     }
@@ -738,163 +972,323 @@ impl<'a> RowParser<'a> {
             .unwrap_or_else(|| column.name().to_string())
     }
 
+    /// The dwelling of one row, or `None` when the row is a totals row or has cells that
+    /// cannot be read (recorded in `notes`).
     fn parse_row<'r>(
         &self,
         fields: &[&'r [u8]],
         line: u64,
         chunk_is_utf8: bool,
-    ) -> Result<(Dwelling, RowNames<'r>), StockError> {
+        notes: &RefCell<Notes>,
+    ) -> Option<(Dwelling, RowNames<'r>)> {
+        if is_totals_row(fields) {
+            notes.borrow_mut().totals_rows.push(line);
+            return None;
+        }
         if fields.len() > self.columns.len()
             && fields
                 .iter()
                 .skip(self.columns.len())
                 .any(|f| !f.iter().all(u8::is_ascii_whitespace))
         {
-            return Err(StockError::RowWidth {
-                file: self.file.clone(),
+            notes.borrow_mut().problem(
+                super::report::ROW,
+                &format!("{} fields", fields.len()),
+                format!(
+                    "the header's {} fields (is a value with a separator in it missing its quotes?)",
+                    self.columns.len()
+                ),
                 line,
-                fields: fields.len(),
-                header_fields: self.columns.len(),
-            });
+            );
+            return None;
         }
-        Row {
+        let row = Row {
             parser: self,
             fields,
             line,
             chunk_is_utf8,
-        }
-        .into_dwelling()
+            notes,
+            failed: std::cell::Cell::new(false),
+        };
+        let parsed = row.into_dwelling();
+        parsed
     }
 }
 
-struct Row<'p, 'a, 'r, 'f> {
+struct Row<'p, 'a, 'r, 'f, 'n> {
     parser: &'p RowParser<'a>,
     fields: &'f [&'r [u8]],
     line: u64,
     chunk_is_utf8: bool,
+    notes: &'n RefCell<Notes>,
+    failed: std::cell::Cell<bool>,
 }
 
-impl<'r> Row<'_, '_, 'r, '_> {
+impl<'r> Row<'_, '_, 'r, '_, '_> {
     /// The trimmed text of `column` in this row, with its field position; `None` when the
-    /// column is absent or the cell empty.
+    /// column is absent or the cell empty, or holds a placeholder in an optional column (which
+    /// is counted for the data report).
     fn cell(&self, column: Column) -> Option<(usize, Cow<'r, str>)> {
+        self.cell_counted(column, true)
+    }
+
+    /// Whether the cell holds a value, without counting placeholders again.
+    fn has_value(&self, column: Column) -> bool {
+        self.cell_counted(column, false).is_some()
+    }
+
+    fn cell_counted(&self, column: Column, count: bool) -> Option<(usize, Cow<'r, str>)> {
         let position = self.parser.position_of[column as usize]?;
         let bytes: &'r [u8] = self.fields.get(position)?;
-        let needs_trim = bytes.first().is_some_and(u8::is_ascii_whitespace)
-            || bytes.last().is_some_and(u8::is_ascii_whitespace);
+        // Non-ASCII ends may be non-breaking spaces (U+00A0), which `trim` removes too.
+        let needs_trim = bytes
+            .first()
+            .is_some_and(|b| b.is_ascii_whitespace() || !b.is_ascii())
+            || bytes
+                .last()
+                .is_some_and(|b| b.is_ascii_whitespace() || !b.is_ascii());
         let text = match self.parser.decode_in(bytes, self.chunk_is_utf8) {
             Cow::Borrowed(t) if needs_trim => Cow::Borrowed(t.trim()),
             Cow::Owned(t) if needs_trim => Cow::Owned(t.trim().to_string()),
             text => text,
         };
-        (!text.is_empty()).then_some((position, text))
-    }
-
-    fn error(&self, position: usize, value: &str, expected: impl Into<String>) -> StockError {
-        StockError::Value {
-            file: self.parser.file.clone(),
-            line: self.line,
-            column: self.parser.headers[position].clone(),
-            value: value.to_string(),
-            expected: expected.into(),
+        if text.is_empty() {
+            return None;
         }
+        if !Column::REQUIRED.contains(&column) && text.len() <= 12 && is_placeholder(&text) {
+            if count {
+                self.notes
+                    .borrow_mut()
+                    .placeholder(&self.parser.headers[position]);
+            }
+            return None;
+        }
+        Some((position, text))
     }
 
-    fn missing(&self, column: Column) -> StockError {
+    /// Records a cell that cannot be read; the row is then dropped.
+    fn problem(&self, position: usize, value: &str, expected: impl Into<String>) {
+        self.failed.set(true);
+        self.notes.borrow_mut().problem(
+            &self.parser.headers[position],
+            value,
+            expected.into(),
+            self.line,
+        );
+    }
+
+    fn missing(&self, column: Column) {
         let position = self.parser.position_of[column as usize].unwrap_or(0);
-        self.error(
+        self.problem(
             position,
             "",
             format!("a value ({}); this column is required", column.unit()),
-        )
+        );
     }
 
     fn text(&self, column: Column) -> Option<Cow<'r, str>> {
         self.cell(column).map(|(_, t)| t)
     }
 
-    fn number(&self, column: Column, low: f64, high: f64) -> Result<Option<f64>, StockError> {
-        let Some((pos, text)) = self.cell(column) else {
-            return Ok(None);
-        };
-        let expected = || format!("a number from {low} to {high} ({})", column.unit());
-        let value = parse_decimal(&text, self.parser.decimal_comma)
-            .ok_or_else(|| self.error(pos, &text, expected()))?;
-        if !(low..=high).contains(&value) {
-            return Err(self.error(pos, &text, expected()));
+    fn number(&self, column: Column, low: f64, high: f64) -> Option<f64> {
+        let (pos, text) = self.cell(column)?;
+        let value =
+            parse_decimal(&text, self.parser.decimal_comma).filter(|v| (low..=high).contains(v));
+        if value.is_none() {
+            self.problem(
+                pos,
+                &text,
+                format!("a number from {low} to {high} ({})", column.unit()),
+            );
         }
-        Ok(Some(value))
+        value
     }
 
-    fn year(&self, column: Column, low: u16, high: u16) -> Result<Option<u16>, StockError> {
-        let Some((pos, text)) = self.cell(column) else {
-            return Ok(None);
-        };
-        let expected = || format!("a whole year from {low} to {high}");
-        // Excel turns years into `1965,0` or `1965.0`; accept those, not `1965,5`.
+    fn year(&self, column: Column, low: u16, high: u16) -> Option<u16> {
+        let (pos, text) = self.cell(column)?;
+        // Excel turns years into `1965,0` or `1965.0`; accept those, not `1965,5`. A date
+        // (`2014-03-01`, an Excel date cell) is read as its year.
         let value = parse_decimal(&text, self.parser.decimal_comma)
             .filter(|v| v.fract() == 0.0)
-            .ok_or_else(|| self.error(pos, &text, expected()))?;
-        if value < low as f64 || value > high as f64 {
-            return Err(self.error(pos, &text, expected()));
+            .or_else(|| {
+                let year = year_of_date(&text)?;
+                self.notes.borrow_mut().mapped(
+                    &self.parser.headers[pos],
+                    "(dates)",
+                    "their year",
+                    "a date in a year column is read as its year",
+                );
+                Some(year)
+            })
+            .filter(|v| *v >= low as f64 && *v <= high as f64);
+        if value.is_none() {
+            self.problem(pos, &text, format!("a whole year from {low} to {high}"));
         }
-        Ok(Some(value as u16))
+        value.map(|v| v as u16)
     }
 
     fn category<T: std::str::FromStr<Err = crate::typology::ParseCategoryError>>(
         &self,
         column: Column,
-    ) -> Result<Option<T>, StockError> {
-        let Some((pos, text)) = self.cell(column) else {
-            return Ok(None);
-        };
+    ) -> Option<T> {
+        let (pos, text) = self.cell(column)?;
         let lookup = self
             .parser
             .options
             .mapping
             .value_alias(column, &text)
             .unwrap_or(&text);
-        lookup
-            .parse::<T>()
-            .map(Some)
-            .map_err(|e| self.error(pos, &text, format!("one of: {}", e.expected)))
+        match lookup.parse::<T>() {
+            Ok(value) => Some(value),
+            Err(e) => {
+                self.problem(pos, &text, format!("one of: {}", e.expected));
+                None
+            }
+        }
     }
 
-    fn boolean(&self, column: Column) -> Result<Option<bool>, StockError> {
-        let Some((pos, text)) = self.cell(column) else {
-            return Ok(None);
+    fn boolean(&self, column: Column) -> Option<bool> {
+        let (pos, text) = self.cell(column)?;
+        let value = parse_bool(&text);
+        if value.is_none() {
+            self.problem(pos, &text, "yes or no (1/0, ja/nee, true/false)");
+        }
+        value
+    }
+
+    /// The dwelling type, with the position a generic type implies (`bovenwoning`: top floor).
+    fn dwelling_type(&self) -> Option<(DwellingType, Option<Position>)> {
+        let Some((pos, text)) = self.cell(Column::DwellingType) else {
+            self.missing(Column::DwellingType);
+            return None;
         };
-        parse_bool(&text)
-            .map(Some)
-            .ok_or_else(|| self.error(pos, &text, "yes or no (1/0, ja/nee, true/false)"))
+        if self
+            .parser
+            .options
+            .mapping
+            .value_alias(Column::DwellingType, &text)
+            .is_none()
+        {
+            if let Some((t, position, note)) = generic_dwelling_type(&text) {
+                self.notes
+                    .borrow_mut()
+                    .mapped(&self.parser.headers[pos], &text, t.as_str(), note);
+                return Some((t, position));
+            }
+        }
+        self.category(Column::DwellingType).map(|t| (t, None))
     }
 
-    fn into_dwelling(self) -> Result<(Dwelling, RowNames<'r>), StockError> {
+    /// The heating system, read by its key words where the text is not a known name.
+    fn heating(&self) -> Option<Heating> {
+        let (pos, text) = self.cell(Column::Heating)?;
+        let mapped = self
+            .parser
+            .options
+            .mapping
+            .value_alias(Column::Heating, &text);
+        if let Ok(h) = mapped.unwrap_or(&text).parse::<Heating>() {
+            return Some(h);
+        }
+        if mapped.is_none() {
+            if let Some((h, note)) = heating_by_keywords(&text) {
+                if let Some(note) = note {
+                    self.notes.borrow_mut().mapped(
+                        &self.parser.headers[pos],
+                        &text,
+                        h.as_str(),
+                        note,
+                    );
+                }
+                return Some(h);
+            }
+        }
+        self.category(Column::Heating)
+    }
+
+    fn label(&self) -> Option<EnergyLabel> {
+        let (pos, text) = self.cell(Column::RegisteredLabel)?;
+        let key = normalise_key(&text);
+        if matches!(key.as_str(), "geenlabel" | "geen" | "nolabel" | "none") {
+            self.notes
+                .borrow_mut()
+                .placeholder(&self.parser.headers[pos]);
+            return None;
+        }
+        match text.parse::<EnergyLabel>() {
+            Ok(label) => Some(label),
+            Err(_) => {
+                self.problem(
+                    pos,
+                    &text,
+                    "an energy label: A++++, A+++, A++, A+, A, B, C, D, E, F or G (or empty, `-`, `geen label` for none)",
+                );
+                None
+            }
+        }
+    }
+
+    fn into_dwelling(self) -> Option<(Dwelling, RowNames<'r>)> {
         let max_year = self.parser.options.max_build_year;
-        let id = self
-            .text(Column::Id)
-            .ok_or_else(|| self.missing(Column::Id))?
-            .into_owned();
-        let dwelling_type: DwellingType = self
-            .category(Column::DwellingType)?
-            .ok_or_else(|| self.missing(Column::DwellingType))?;
-        let build_year = self
-            .year(Column::BuildYear, 1500, max_year)?
-            .ok_or_else(|| self.missing(Column::BuildYear))?;
-        let floor_area_m2 = self
-            .number(Column::FloorAreaM2, 5.0, 2000.0)?
-            .ok_or_else(|| self.missing(Column::FloorAreaM2))?;
+        let id = match self.cell(Column::Id) {
+            None => {
+                self.missing(Column::Id);
+                None
+            }
+            Some((pos, text)) if text.chars().count() > MAX_ID_CHARS => {
+                self.problem(
+                    pos,
+                    &text,
+                    "an id of at most 32,767 characters (Excel's limit)",
+                );
+                None
+            }
+            Some((_, text)) => Some(text.into_owned()),
+        };
+        let kind = self.dwelling_type();
+        let build_year = self.year(Column::BuildYear, 1500, max_year);
+        if build_year.is_none() && !self.has_value(Column::BuildYear) {
+            self.missing(Column::BuildYear);
+        }
+        let floor_area_m2 = self.number(Column::FloorAreaM2, 5.0, 2000.0);
+        if floor_area_m2.is_none() && !self.has_value(Column::FloorAreaM2) {
+            self.missing(Column::FloorAreaM2);
+        }
+        let position: Option<Position> = self.category(Column::Position);
+        let (
+            Some(id),
+            Some((dwelling_type, implied_position)),
+            Some(build_year),
+            Some(floor_area_m2),
+        ) = (id, kind, build_year, floor_area_m2)
+        else {
+            // Read the other cells too, so that every problem of the row is reported at once.
+            self.check_optional_cells();
+            return None;
+        };
+        let position = position.or(implied_position);
         let period = ConstructionPeriod::of_year(build_year);
-        let position: Option<Position> = self.category(Column::Position)?;
+        if build_year > self.parser.options.baseline_year {
+            if let Some(pos) = self.parser.position_of[Column::BuildYear as usize] {
+                self.notes.borrow_mut().implausible(
+                    &self.parser.headers[pos],
+                    &format!(
+                        "a build year after the baseline year {}",
+                        self.parser.options.baseline_year
+                    ),
+                    self.line,
+                );
+            }
+        }
 
         let mut geometry = default_geometry(dwelling_type, floor_area_m2, position);
         let area_limit = 20.0 * floor_area_m2;
-        if let Some(v) = self.number(Column::RoofAreaM2, 0.0, area_limit)? {
+        if let Some(v) = self.number(Column::RoofAreaM2, 0.0, area_limit) {
             geometry.roof_m2 = v;
         }
-        if let Some(v) = self.number(Column::FacadeAreaM2, 0.0, area_limit)? {
+        if let Some(v) = self.number(Column::FacadeAreaM2, 0.0, area_limit) {
             geometry.facade_gross_m2 = v;
-            if self.cell(Column::WindowAreaM2).is_none() {
+            if !self.has_value(Column::WindowAreaM2) {
                 // Keep the typology's window share of the facade.
                 let default = default_geometry(dwelling_type, floor_area_m2, position);
                 if default.facade_gross_m2 > 0.0 {
@@ -902,79 +1296,101 @@ impl<'r> Row<'_, '_, 'r, '_> {
                 }
             }
         }
-        if let Some(v) = self.number(Column::WindowAreaM2, 0.0, area_limit)? {
+        if let Some(v) = self.number(Column::WindowAreaM2, 0.0, area_limit) {
             geometry.window_m2 = v;
         }
-        if let Some(v) = self.number(Column::GroundFloorAreaM2, 0.0, area_limit)? {
+        if let Some(v) = self.number(Column::GroundFloorAreaM2, 0.0, area_limit) {
             geometry.ground_floor_m2 = v;
         }
         if geometry.window_m2 + geometry.door_m2 > geometry.facade_gross_m2 + 1e-9 {
-            if let Some((pos, text)) = self.cell(Column::WindowAreaM2) {
-                return Err(self.error(
+            if let Some((pos, text)) = self.cell_counted(Column::WindowAreaM2, false) {
+                self.problem(
                     pos,
                     &text,
                     format!(
                         "a window area no larger than the facade ({:.1} m²)",
                         geometry.facade_gross_m2
                     ),
-                ));
+                );
             }
             geometry.window_m2 = (geometry.facade_gross_m2 - geometry.door_m2).max(0.0);
         }
 
         let mut envelope = default_envelope(period);
-        if let Some(v) = self.number(Column::RoofRc, 0.0, 20.0)? {
+        if let Some(v) = self.number(Column::RoofRc, 0.0, 20.0) {
             envelope.roof_rc = v;
         }
-        if let Some(v) = self.number(Column::FacadeRc, 0.0, 20.0)? {
+        if let Some(v) = self.number(Column::FacadeRc, 0.0, 20.0) {
             envelope.facade_rc = v;
         }
-        if let Some(v) = self.number(Column::FloorRc, 0.0, 20.0)? {
+        if let Some(v) = self.number(Column::FloorRc, 0.0, 20.0) {
             envelope.floor_rc = v;
         }
         if let Some((pos, text)) = self.cell(Column::Glazing) {
-            envelope.window_u = glazing_u(&text).ok_or_else(|| {
-                self.error(
+            match glazing_u(&text) {
+                Some(u) => envelope.window_u = u,
+                None => self.problem(
                     pos,
                     &text,
                     "one of: single, double, hr, hr++, triple (enkel, dubbel, hr, hr++, triple)",
-                )
-            })?;
+                ),
+            }
         }
-        if let Some(v) = self.number(Column::WindowU, 0.3, 7.0)? {
+        if let Some(v) = self.number(Column::WindowU, 0.3, 7.0) {
             envelope.window_u = v;
         }
-        if let Some(v) = self.number(Column::Qv10, 0.05, 20.0)? {
+        if let Some(v) = self.number(Column::Qv10, 0.05, 20.0) {
             envelope.qv10_dm3_s_m2 = v;
         }
 
-        let heating: Heating = self
-            .category(Column::Heating)?
-            .unwrap_or(Heating::GasBoiler);
+        let heating = self.heating().unwrap_or(Heating::GasBoiler);
         let ventilation: Ventilation = self
-            .category(Column::Ventilation)?
+            .category(Column::Ventilation)
             .unwrap_or_else(|| default_ventilation(period));
         let roof_type: RoofType = self
-            .category(Column::RoofType)?
+            .category(Column::RoofType)
             .unwrap_or_else(|| default_roof_type(dwelling_type));
         let facade_type: FacadeType = self
-            .category(Column::FacadeType)?
+            .category(Column::FacadeType)
             .unwrap_or_else(|| default_facade_type(period));
         let district_heating_available = self
-            .boolean(Column::DistrictHeatingAvailable)?
+            .boolean(Column::DistrictHeatingAvailable)
             .unwrap_or(false)
             || heating == Heating::DistrictHeating;
-
-        let registered_label = match self.cell(Column::RegisteredLabel) {
-            None => None,
-            Some((pos, text)) => Some(text.parse::<EnergyLabel>().map_err(|_| {
-                self.error(
+        let registered_label = self.label();
+        let boiler_install_year = self.year(Column::BoilerInstallYear, 1950, max_year);
+        if let (Some(year), Some((pos, text))) = (
+            boiler_install_year,
+            self.cell_counted(Column::BoilerInstallYear, false),
+        ) {
+            if year < build_year {
+                self.problem(
                     pos,
                     &text,
-                    "an energy label: A++++, A+++, A++, A+, A, B, C, D, E, F or G",
-                )
-            })?),
-        };
+                    format!("a year from the build year ({build_year}) on: a boiler is not installed before the dwelling is built"),
+                );
+            }
+        }
+        let registered_ep2 = self.number(Column::RegisteredEp2, -500.0, 2000.0);
+        if registered_ep2.is_some_and(|v| v <= 0.0) {
+            if let Some(pos) = self.parser.position_of[Column::RegisteredEp2 as usize] {
+                self.notes.borrow_mut().implausible(
+                    &self.parser.headers[pos],
+                    "an EP2 of 0 or less (possible only with much PV)",
+                    self.line,
+                );
+            }
+        }
+        let registered_qh_nd = self.number(Column::RegisteredQhNd, 0.0, 1500.0);
+        if registered_qh_nd.is_some_and(|v| v == 0.0) {
+            if let Some(pos) = self.parser.position_of[Column::RegisteredQhNd as usize] {
+                self.notes.borrow_mut().implausible(
+                    &self.parser.headers[pos],
+                    "a net heat demand of 0",
+                    self.line,
+                );
+            }
+        }
 
         let names = [
             self.text(Column::ComplexId),
@@ -996,20 +1412,49 @@ impl<'r> Row<'_, '_, 'r, '_> {
             position,
             roof_type,
             facade_type,
-            monument: self.boolean(Column::Monument)?.unwrap_or(false),
+            monument: self.boolean(Column::Monument).unwrap_or(false),
             geometry,
             envelope,
             heating,
             ventilation,
-            boiler_install_year: self.year(Column::BoilerInstallYear, 1950, max_year)?,
+            boiler_install_year,
             district_heating_available,
-            solar_pv_kwp: self.number(Column::SolarPvKwp, 0.0, 100.0)?.unwrap_or(0.0),
+            solar_pv_kwp: self.number(Column::SolarPvKwp, 0.0, 100.0).unwrap_or(0.0),
             registered_label,
-            registered_ep2: self.number(Column::RegisteredEp2, -500.0, 2000.0)?,
-            registered_qh_nd: self.number(Column::RegisteredQhNd, 0.0, 1500.0)?,
-            planned_maintenance_year: self.year(Column::PlannedMaintenanceYear, 1990, 2100)?,
+            registered_ep2,
+            registered_qh_nd,
+            planned_maintenance_year: self.year(Column::PlannedMaintenanceYear, 1990, 2100),
         };
-        Ok((dwelling, names))
+        (!self.failed.get()).then_some((dwelling, names))
+    }
+
+    /// Reads the optional cells of a row whose required cells failed, for their problems only.
+    fn check_optional_cells(&self) {
+        for column in [
+            Column::RoofRc,
+            Column::FacadeRc,
+            Column::FloorRc,
+            Column::WindowU,
+            Column::Qv10,
+            Column::SolarPvKwp,
+        ] {
+            let _ = self.number(
+                column,
+                0.0,
+                if column == Column::SolarPvKwp {
+                    100.0
+                } else {
+                    20.0
+                },
+            );
+        }
+        let _ = self.heating();
+        let _: Option<Ventilation> = self.category(Column::Ventilation);
+        let _: Option<RoofType> = self.category(Column::RoofType);
+        let _: Option<FacadeType> = self.category(Column::FacadeType);
+        let _ = self.boolean(Column::Monument);
+        let _ = self.boolean(Column::DistrictHeatingAvailable);
+        let _ = self.label();
     }
 }
 
@@ -1285,5 +1730,196 @@ mod tests {
         assert_eq!(stock.dwellings[0].id, "1;a");
         assert_eq!(stock.dwellings[0].floor_area_m2, 60.5);
         assert_eq!(stock.municipalities.get(0), "Bergen; NH");
+    }
+
+    #[test]
+    fn title_lines_above_the_header_are_skipped() {
+        let text = "Woningbestand De Vaart, peildatum 1-1-2026\r\nBron: ERP; export\r\n\r\nVHE;Woningtype;Bouwjaar;Oppervlakte\r\n1;tussenwoning;1970;80\r\nTotaal;;;80\r\n";
+        let (stock, report) = read(text).unwrap();
+        assert_eq!(stock.len(), 1);
+        assert_eq!(report.header_line, 4);
+        assert_eq!(report.totals_rows, vec![6]);
+        assert_eq!(report.separator, ';');
+    }
+
+    #[test]
+    fn every_bad_cell_is_reported_at_once_grouped() {
+        let text = "id;woningtype;bouwjaar;gebruiksoppervlakte;energielabel\n1;bungalow;1980;60;A\n2;bungalow;19x0;60;H\n3;flat;1980;60;A\n4;bungalow;1980;-1;A\n";
+        let err = read(text).unwrap_err();
+        let StockError::Cells { problems, .. } = &err else {
+            panic!("{err}")
+        };
+        let bungalow = problems.iter().find(|p| p.value == "bungalow").unwrap();
+        assert_eq!((bungalow.count, bungalow.lines.clone()), (3, vec![2, 3, 5]));
+        let message = err.to_string();
+        assert!(message.contains("6 cells cannot be read"), "{message}");
+        assert!(
+            message.contains("line 3: column `bouwjaar`: value `19x0`"),
+            "{message}"
+        );
+        assert!(
+            message.contains("line 3: column `energielabel`: value `H`"),
+            "{message}"
+        );
+        assert!(
+            message.contains("line 5: column `gebruiksoppervlakte`: value `-1`"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn placeholders_read_as_unknown_in_optional_columns_only() {
+        let text = "id;woningtype;bouwjaar;oppervlakte;verwarming;energielabel;bouwjaar_ketel\n1;flat;1980;60;onbekend;Geen label;n.v.t.\n2;flat;1980;60;-;-;--\n";
+        let (stock, report) = read(text).unwrap();
+        assert_eq!(stock.dwellings[0].heating, Heating::GasBoiler);
+        assert_eq!(stock.dwellings[0].registered_label, None);
+        assert_eq!(stock.dwellings[1].boiler_install_year, None);
+        assert_eq!(report.placeholders.iter().map(|p| p.1).sum::<u64>(), 6);
+        let err = read("id;woningtype;bouwjaar;oppervlakte\n1;flat;n.v.t.;60\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("value `n.v.t.`: expected a whole year"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn export_values_are_read_as_corporations_write_them() {
+        let text = "id;woningtype;bouwjaar;oppervlakte;verwarming;ventilatie;bouwjaar_ketel\n\
+                    1;eengezinswoning;1970;80;CV-ketel HR107;Balansventilatie WTW;01-03-2014\n\
+                    2;bovenwoning;1930;60;Gaskachels;Natuurlijke ventilatie;2010\n\
+                    3;2-onder-1-kapwoning;1975;110;Blokverwarming;natuurlijk;2012-05-01\n\
+                    4;portiekflat;1965;60;Hybride warmtepomp;natuurlijk;\n\
+                    5;galerijflat;1985;60;Stadsverwarming;natuurlijk;\n\
+                    6;vrijstaande woning;1990;130;Combiketel HR;natuurlijk;\n";
+        let (stock, report) = read(text).unwrap();
+        let d = &stock.dwellings;
+        assert_eq!(d[0].dwelling_type, DwellingType::TerracedMid);
+        assert_eq!(d[0].heating, Heating::GasBoiler);
+        assert_eq!(d[0].ventilation, Ventilation::BalancedHeatRecovery);
+        assert_eq!(d[0].boiler_install_year, Some(2014));
+        assert_eq!(
+            (d[1].dwelling_type, d[1].position),
+            (DwellingType::ApartmentOther, Some(Position::Top))
+        );
+        assert_eq!(d[1].heating, Heating::GasRoomHeater);
+        assert!(!d[1].heating.is_gas_free());
+        assert_eq!(d[2].dwelling_type, DwellingType::SemiDetached);
+        assert_eq!(d[2].heating, Heating::GasBoiler);
+        assert_eq!(d[3].heating, Heating::HybridHeatPump);
+        assert_eq!(d[4].heating, Heating::DistrictHeating);
+        assert_eq!(d[5].heating, Heating::GasBoiler);
+        let mapped: Vec<&str> = report
+            .mapped_values
+            .iter()
+            .map(|m| m.value.as_str())
+            .collect();
+        assert!(
+            mapped.contains(&"eengezinswoning") && mapped.contains(&"Blokverwarming"),
+            "{mapped:?}"
+        );
+    }
+
+    #[test]
+    fn quotes_that_would_misread_silently_are_handled() {
+        // An unclosed quote swallowing the rest of the file.
+        let err = read("id;woningtype;bouwjaar;oppervlakte\n\"1;flat;1980;60\n2;flat;1980;60\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("stock.csv:2: a quote"), "{err}");
+        // A literal quote inside an unquoted cell: the rows around it read as written.
+        let text = format!(
+            "id;woningtype;bouwjaar;oppervlakte;gemeente\n{}9;flat;1980;60;7\" plaats\n{}",
+            "1;flat;1980;60;x\n".repeat(3),
+            "10;flat;1980;60;y\n"
+        );
+        let text = text
+            .replacen("1;flat", "a;flat", 1)
+            .replacen("1;flat", "b;flat", 1)
+            .replacen("1;flat", "c;flat", 1);
+        let (stock, _) = read(&text).unwrap();
+        assert_eq!(stock.len(), 5);
+        assert_eq!(
+            stock
+                .municipalities
+                .get(stock.dwellings[3].municipality.unwrap()),
+            "7\" plaats"
+        );
+    }
+
+    #[test]
+    fn line_ends_encodings_and_invisible_characters() {
+        // CR-only line ends (old Mac exports).
+        let (stock, _) =
+            read("id;woningtype;bouwjaar;oppervlakte\r1;flat;1980;60\r2;flat;1981;61\r").unwrap();
+        assert_eq!(stock.len(), 2);
+        // UTF-16 with a byte-order mark.
+        let text = "id;woningtype;bouwjaar;oppervlakte\r\n1;flat;1980;60\r\n";
+        let mut bytes = vec![0xFF, 0xFE];
+        for unit in text.encode_utf16() {
+            bytes.extend_from_slice(&unit.to_le_bytes());
+        }
+        let (stock, report) =
+            read_stock_from(&bytes[..], Path::new("s.csv"), &ReadOptions::default()).unwrap();
+        assert_eq!((stock.len(), report.encoding), (1, "UTF-16"));
+        // UTF-16 without one: NUL bytes, refused by line.
+        let err =
+            read_stock_from(&bytes[2..], Path::new("s.csv"), &ReadOptions::default()).unwrap_err();
+        assert!(matches!(err, StockError::Nul { line: 1, .. }), "{err}");
+        // Ids that differ only by a non-breaking space are the same id.
+        let err = read(
+            "id;woningtype;bouwjaar;oppervlakte\n1001;flat;1980;60\n1001\u{a0};flat;1980;60\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("expected a unique dwelling id"), "{err}");
+    }
+
+    #[test]
+    fn misspelled_columns_are_refused_and_ignored_columns_reported() {
+        let err = read(
+            "id;woningtype;bouwjaar;oppervlakte;registred_label;monumnet\n1;flat;1980;60;A;ja\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("`registred_label` (did you mean `registered_label`?)"),
+            "{err}"
+        );
+        assert!(
+            err.contains("`monumnet` (did you mean `monument`?)"),
+            "{err}"
+        );
+        let (_, report) =
+            read("id;woningtype;bouwjaar;oppervlakte;huurprijs\n1;flat;1980;60;700\n").unwrap();
+        assert_eq!(report.ignored_columns, vec!["huurprijs".to_string()]);
+    }
+
+    #[test]
+    fn implausible_values_and_contradictions_are_reported_or_refused() {
+        let err = read("id;woningtype;bouwjaar;oppervlakte;bouwjaar_ketel\n1;flat;1990;60;1985\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("a year from the build year (1990) on"),
+            "{err}"
+        );
+        let (_, report) = read("id;woningtype;bouwjaar;oppervlakte;ep2;energielabel\n1;flat;2030;60;0;A\n2;flat;1980;60;231;A\n").unwrap();
+        assert_eq!(report.implausible.len(), 2, "{:?}", report.implausible);
+        // EP2 0 is A++++, not the registered A; 231 is C.
+        assert_eq!(report.label_conflicts.len(), 2);
+        assert_eq!(report.label_conflicts[1].label_of_ep2, "C");
+        let long = "x".repeat(40_000);
+        let err = read(&format!(
+            "id;woningtype;bouwjaar;oppervlakte\n{long};flat;1980;60\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("at most 32,767 characters") && err.len() < 400,
+            "{}",
+            err.len()
+        );
     }
 }
