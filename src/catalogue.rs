@@ -524,7 +524,7 @@ impl Default for Catalogue {
 impl Catalogue {
     /// Reads a catalogue file; absent sections come from the built-in default.
     pub fn from_file(path: &Path) -> Result<Catalogue, CatalogueError> {
-        let text = std::fs::read_to_string(path).map_err(|source| CatalogueError::Io {
+        let text = crate::input::read_text(path).map_err(|source| CatalogueError::Io {
             file: path.to_path_buf(),
             source,
         })?;
@@ -563,9 +563,29 @@ impl Catalogue {
                 value,
                 expected: expected.to_string(),
             };
+        if let Some(year) = file.price_base_year {
+            if !(2000..=2100).contains(&year) {
+                return Err(invalid(
+                    "catalogue".into(),
+                    "price_base_year",
+                    year.to_string(),
+                    "the year of the prices, from 2000 to 2100",
+                ));
+            }
+        }
         let mut elements = default_elements();
+        let mut seen_levels = std::collections::HashSet::new();
         for level in file.elements {
             let entry = format!("element {:?} {}", level.kind, level.level);
+            // A second entry for the same level would silently override the first.
+            if !seen_levels.insert((level.kind, level.level.clone())) {
+                return Err(invalid(
+                    entry,
+                    "level",
+                    level.level.clone(),
+                    "each element level once in the file (this one appears twice)",
+                ));
+            }
             if !(level.value.is_finite() && level.value > 0.0) {
                 return Err(invalid(
                     entry,

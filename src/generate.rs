@@ -399,7 +399,8 @@ pub fn generate(
                 let boiler_install_year = spec
                     .heating
                     .has_boiler()
-                    .then(|| rng.random_range(2008..=2025));
+                    // A boiler is not older than its dwelling.
+                    .then(|| rng.random_range(2008..=2025).max(spec.build_year));
                 stock.dwellings.push(Dwelling {
                     id: format!("VHE{next_id:07}"),
                     complex: Some(complex),

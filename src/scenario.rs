@@ -11,6 +11,12 @@ use crate::model::ModelParams;
 /// Errors in a scenario file.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
+    /// A stock table given where a scenario file belongs.
+    #[error("{}: is a stock table, not a scenario; `plan` takes a scenario file (TOML) that names the stock, e.g. `stock = \"{}\"`: copy datasets/sample/scenario.toml beside it and edit it (or look at the stock first with `heatpath assess {}`)", file.display(), file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), file.display())]
+    NotAScenario {
+        /// The file given.
+        file: PathBuf,
+    },
     /// The file could not be read.
     #[error("{}: cannot read: {source}", file.display())]
     Io {
@@ -331,10 +337,24 @@ pub struct Scenario {
     pub sector: SectorSpec,
 }
 
+/// A stock table passed where a scenario is expected (a common first mistake): by its extension.
+fn looks_like_a_table(path: &Path) -> bool {
+    crate::stock::is_workbook(path)
+        || path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "csv" | "tsv" | "txt"))
+}
+
 impl Scenario {
     /// Reads and validates a scenario file.
     pub fn from_file(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+        if looks_like_a_table(path) {
+            return Err(ScenarioError::NotAScenario {
+                file: path.to_path_buf(),
+            });
+        }
+        let text = crate::input::read_text(path).map_err(|source| ScenarioError::Io {
             file: path.to_path_buf(),
             source,
         })?;
@@ -436,13 +456,30 @@ impl Scenario {
                 "a share from 0 to 1 (0.02 = 2 % a year)",
             ));
         }
-        let mut previous: Option<(u16, f64)> = None;
+        // Keys are years: parsed and ordered as numbers (as text "999" and "02030" would sort
+        // and match wrongly), each year once.
+        let mut points: Vec<(u16, f64, &str)> = Vec::with_capacity(p.values.len());
         for (key, &v) in &p.values {
             let field = format!("path.values.{key}");
             let year: u16 = key
                 .trim()
                 .parse()
-                .map_err(|_| invalid(&field, key.clone(), "a year as key"))?;
+                .ok()
+                .filter(|y| (2000..=2100).contains(y))
+                .ok_or_else(|| invalid(&field, key.clone(), "a year from 2000 to 2100 as key"))?;
+            if let Some((_, _, other)) = points.iter().find(|(y, _, _)| *y == year) {
+                return Err(invalid(
+                    &field,
+                    key.clone(),
+                    &format!("each year once, but `{other}` is the same year"),
+                ));
+            }
+            points.push((year, v, key));
+        }
+        points.sort_by_key(|(y, _, _)| *y);
+        let mut previous: Option<(u16, f64)> = None;
+        for &(year, v, key) in &points {
+            let field = format!("path.values.{key}");
             let ok = match p.kind {
                 PathKind::Relative => v.is_finite() && v > 0.0 && v <= 2.0,
                 PathKind::Absolute => v.is_finite() && (0.0..=1000.0).contains(&v),
@@ -496,6 +533,17 @@ impl Scenario {
             if let Some(y) = year {
                 if !(2000..=2100).contains(&y) {
                     return Err(invalid(field, y.to_string(), "a year from 2000 to 2100"));
+                }
+                // A target after the horizon would vanish from every output.
+                if y > file.last_year {
+                    return Err(invalid(
+                        field,
+                        y.to_string(),
+                        &format!(
+                            "a year up to last_year ({}): a target after the planning horizon cannot be checked (the default targets are for 2034, E/F/G for 2028); extend last_year or set the target's year in [targets]",
+                            file.last_year
+                        ),
+                    ));
                 }
             }
         }
@@ -668,11 +716,12 @@ impl Scenario {
                 PathKind::Absolute => None,
             };
         }
-        let points: Vec<(u16, f64)> = p
+        let mut points: Vec<(u16, f64)> = p
             .values
             .iter()
             .filter_map(|(k, &v)| k.trim().parse::<u16>().ok().map(|y| (y, v)))
             .collect();
+        points.sort_by_key(|&(y, _)| y);
         let (first_year, _) = *points.first()?;
         if year < first_year {
             return None;
@@ -748,7 +797,7 @@ mod tests {
 
     #[test]
     fn yearly_budgets_with_overrides() {
-        let s = parse("stock = \"s.csv\"\nfirst_year = 2027\nlast_year = 2029\n[budget]\nevery_year = 1e6\nby_year = { 2028 = 5e5 }\n").unwrap();
+        let s = parse("stock = \"s.csv\"\nfirst_year = 2027\nlast_year = 2029\n[budget]\nevery_year = 1e6\nby_year = { 2028 = 5e5 }\n[targets]\nlabel_a_year = 2029\ngas_free_year = 2029\n").unwrap();
         assert_eq!(s.budget_eur, vec![Some(1e6), Some(5e5), Some(1e6)]);
     }
 

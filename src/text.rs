@@ -26,6 +26,21 @@ pub fn quote(value: &str) -> String {
     out
 }
 
+/// A text cell for a CSV output that Excel will open: a value starting with `=`, `+`, `-` or
+/// `@` (or a tab or carriage return) would be run as a formula, so it gets a leading `'`, which
+/// Excel shows as text. Numbers (`-12.5`) are left as they are.
+pub fn csv_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let risky = text
+        .bytes()
+        .next()
+        .is_some_and(|b| matches!(b, b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'));
+    if risky && text.parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 /// Levenshtein distance between two short strings (for "did you mean" suggestions).
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -75,6 +90,15 @@ mod tests {
         assert!(quoted.contains("10000 characters"));
         assert_eq!(quote("12\u{a0}34"), "`12\\u{a0}34`");
         assert_eq!(quote("a\0b"), "`a\\0b`");
+    }
+
+    #[test]
+    fn formulas_are_neutralised_in_csv_cells() {
+        assert_eq!(csv_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(csv_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_safe("+31 6"), "'+31 6");
+        assert_eq!(csv_safe("-12.5"), "-12.5");
+        assert_eq!(csv_safe("C-12"), "C-12");
     }
 
     #[test]

@@ -35,7 +35,7 @@ fn every_bad_input_in_the_corpus_exits_2_with_one_clear_message_and_writes_nothi
             &[
                 "missing required column `id`",
                 "vhe_nummer",
-                "the header has: woningtype",
+                "the header has: `woningtype`",
             ],
         ),
         (
@@ -120,6 +120,31 @@ fn every_bad_input_in_the_corpus_exits_2_with_one_clear_message_and_writes_nothi
         ("empty.csv", &["the file is empty", "expected a header row"]),
         ("header_only.csv", &["a header but no dwelling rows"]),
         ("windows_1252_garbage.csv", &[":2:", "column `woningtype`"]),
+        // An unclosed quote would swallow the rows after it into one value.
+        ("unclosed_quote.csv", &[":2:", "a quote", "not closed"]),
+        // UTF-16 without a byte-order mark: NUL bytes, named by line.
+        ("nul_bytes.csv", &[":3:", "NUL byte"]),
+        // Ids that differ only by a non-breaking space are one id.
+        ("nbsp_ids.csv", &[":3:", "unique dwelling id", "line 2"]),
+        (
+            "misspelled_columns.csv",
+            &[
+                "`registred_label` (did you mean `registered_label`?)",
+                "`monumnet` (did you mean `monument`?)",
+                "ignore",
+            ],
+        ),
+        // Every bad cell at once, grouped by column and value with their lines.
+        (
+            "many_bad_cells.csv",
+            &[
+                "6 cells cannot be read",
+                "lines 2, 3, 5: column `woningtype`: value `bungalow`",
+                "line 3: column `bouwjaar`: value `19x0`",
+                "line 3: column `energielabel`: value `H`",
+                "line 5: column `gebruiksoppervlakte`: value `-3`",
+            ],
+        ),
     ];
     let scenarios: &[(&str, &[&str])] = &[
         (
@@ -171,6 +196,47 @@ fn every_bad_input_in_the_corpus_exits_2_with_one_clear_message_and_writes_nothi
         (
             "not_toml.toml",
             &["not_toml.toml", "TOML parse error", "line 2"],
+        ),
+        (
+            "path_key_not_year.toml",
+            &["field `path.values.999`", "a year from 2000 to 2100 as key"],
+        ),
+        (
+            "path_key_duplicate.toml",
+            &["path.values.", "each year once", "the same year"],
+        ),
+        (
+            "target_after_horizon.toml",
+            &[
+                "field `targets.label_a_year`",
+                "value `2034`",
+                "up to last_year (2030)",
+            ],
+        ),
+        (
+            "price_year_zero.toml",
+            &[
+                "price_year_zero_catalogue.toml",
+                "price_base_year",
+                "value `0`",
+                "from 2000 to 2100",
+            ],
+        ),
+        (
+            "duplicate_level.toml",
+            &[
+                "duplicate_level_catalogue.toml",
+                "N9",
+                "each element level once",
+            ],
+        ),
+        // A stock table given to `plan` (a common first mistake).
+        (
+            "good.csv",
+            &[
+                "is a stock table, not a scenario",
+                "datasets/sample/scenario.toml",
+            ],
         ),
     ];
     let dir = tempfile::tempdir().unwrap();
@@ -531,4 +597,331 @@ fn a_stock_too_large_for_memory_is_refused_before_reading() {
     );
     assert!(stderr.contains("but 20 MB is available"), "{stderr}");
     assert!(!out.exists());
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_heatpath"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("heatpath runs")
+}
+
+fn sample_scenario_in(dir: &Path) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(root.join("tests/corpus/good.csv"), dir.join("stock.csv")).unwrap();
+    let scenario = dir.join("scenario.toml");
+    std::fs::write(&scenario, "stock = \"stock.csv\"\n").unwrap();
+    scenario
+}
+
+/// A user's folder is never replaced: not their project folder, not `.`, not a file, not a
+/// folder holding the inputs; a folder heatpath wrote is replaced whole, and only while nothing
+/// else was put into it.
+#[test]
+fn outputs_never_delete_the_users_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = sample_scenario_in(dir.path());
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "my notes").unwrap();
+    let s = scenario.to_str().unwrap();
+    for (out, says) in [
+        (dir.path().to_str().unwrap(), "holds"),
+        (".", "current folder"),
+        ("notes.txt", "is a file"),
+    ] {
+        let output = run_in(dir.path(), &["plan", s, "--out", out, "--quiet"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{out}: {stderr}");
+        assert!(
+            stderr.contains(says) && stderr.contains("choose a new folder"),
+            "{out}: {stderr}"
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "my notes");
+    assert!(scenario.exists() && dir.path().join("stock.csv").exists());
+
+    // A folder of the user's with a file in it.
+    let project = dir.path().join("project");
+    std::fs::create_dir(&project).unwrap();
+    std::fs::write(project.join("begroting.xlsx"), "budget").unwrap();
+    let output = run_in(dir.path(), &["plan", s, "--out", "project", "--quiet"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("`begroting.xlsx`"));
+    assert_eq!(
+        std::fs::read_to_string(project.join("begroting.xlsx")).unwrap(),
+        "budget"
+    );
+
+    // heatpath's own folder is replaced; --export-mps inside it is refused up front.
+    let output = run_in(dir.path(), &["plan", s, "--out", "plan-2027", "--quiet"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(dir.path().join("plan-2027/.heatpath-output").exists());
+    let output = run_in(
+        dir.path(),
+        &[
+            "plan",
+            s,
+            "--out",
+            "plan-2027",
+            "--export-mps",
+            "plan-2027/model.mps",
+            "--quiet",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("inside the output folder"));
+    let output = run_in(dir.path(), &["plan", s, "--out", "plan-2027", "--quiet"]);
+    assert!(output.status.success());
+    // Once the user adds a file, the folder is theirs too.
+    std::fs::write(dir.path().join("plan-2027/opmerkingen.txt"), "keep").unwrap();
+    let output = run_in(dir.path(), &["plan", s, "--out", "plan-2027", "--quiet"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("plan-2027/opmerkingen.txt")).unwrap(),
+        "keep"
+    );
+
+    // `generate` never overwrites a file it did not write; it cleans its own stale temp files.
+    std::fs::write(dir.path().join(".gen.csv.tmp-999999999"), "stale").unwrap();
+    let output = run_in(
+        dir.path(),
+        &[
+            "generate",
+            "--dwellings",
+            "10",
+            "--out",
+            "gen.csv",
+            "--quiet",
+        ],
+    );
+    assert!(output.status.success());
+    assert!(
+        !dir.path().join(".gen.csv.tmp-999999999").exists(),
+        "stale temp file removed"
+    );
+    let output = run_in(
+        dir.path(),
+        &["generate", "--dwellings", "10", "--out", "notes.txt"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "my notes");
+}
+
+/// Usage errors exit 2 before any work, and absurd numbers never panic.
+#[test]
+fn usage_errors_exit_2_and_numbers_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = sample_scenario_in(dir.path());
+    let s = scenario.to_str().unwrap();
+    for args in [
+        vec!["plan", s, "--time-limit", "1e300"],
+        vec!["plan", s, "--time-limit", "1e19"],
+        vec!["plan", s, "--time-limit", "0"],
+        vec!["plan", s, "--time-limit", "NaN"],
+        vec!["plan", s, "--milp"],
+        vec!["generate", "--dwellings", "0", "--out", "x.csv"],
+        vec!["generate", "--dwellings", "99999999999", "--out", "x.csv"],
+        vec![
+            "generate",
+            "--dwellings",
+            "5",
+            "--corporations",
+            "9",
+            "--out",
+            "x.csv",
+        ],
+    ] {
+        let output = run_in(dir.path(), &args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    assert!(!dir.path().join("out").exists() && !dir.path().join("x.csv").exists());
+    // An unreadable memory limit is refused, not ignored.
+    let output = Command::new(env!("CARGO_BIN_EXE_heatpath"))
+        .args(["assess", "stock.csv"])
+        .current_dir(dir.path())
+        .env("HEATPATH_MEMORY_LIMIT", "lots")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("HEATPATH_MEMORY_LIMIT"));
+}
+
+/// Devices, pipes and folders named as inputs are refused by name, never read.
+#[test]
+fn non_regular_files_are_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = heatpath(&["assess", "/dev/zero"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr)
+        .contains("/dev/zero: cannot read: is not a regular file"));
+    let scenario = dir.path().join("s.toml");
+    std::fs::write(&scenario, "stock = \"/dev/zero\"\n").unwrap();
+    let output = heatpath(&[
+        "plan",
+        scenario.to_str().unwrap(),
+        "--out",
+        dir.path().join("o").to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let output = heatpath(&[
+        "plan",
+        "/dev/zero",
+        "--out",
+        dir.path().join("o").to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let fifo = dir.path().join("pipe.csv");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let output = heatpath(&["assess", fifo.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&output.stderr).contains("not a regular file"));
+    }
+}
+
+/// Files that used to misread in silence now read as written.
+#[test]
+fn line_ends_encodings_and_quotes_read_as_written() {
+    let read = |name: &str| {
+        heatpath::stock::read_stock(&corpus(name), &heatpath::stock::ReadOptions::default())
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    assert_eq!(read("cr_only.csv").0.len(), 2);
+    let (stock, report) = read("utf16_bom.csv");
+    assert_eq!((stock.len(), report.encoding), (2, "UTF-16"));
+    let (stock, _) = read("quote_in_cell.csv");
+    assert_eq!(stock.len(), 2);
+    assert_eq!(stock.municipalities.get(0), "Den \"Haag");
+}
+
+/// A 10 MB cell is quoted short in the message, not echoed whole.
+#[test]
+fn messages_quote_long_values_short() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.csv");
+    let cell = "x".repeat(10 << 20);
+    std::fs::write(
+        &path,
+        format!("id;woningtype;bouwjaar;oppervlakte\nA1;{cell};1970;80\n"),
+    )
+    .unwrap();
+    let output = heatpath(&["assess", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stderr.len() < 2_000, "{} bytes", output.stderr.len());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("characters in all"));
+}
+
+/// A workbook whose cells claim the whole sheet (a stray cell at XFD1048576) is read without a
+/// dense range; one beyond the memory allowed is refused by name, not allocated.
+#[test]
+fn workbooks_are_bounded_before_they_expand() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wide.xlsx");
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (c, h) in ["id", "woningtype", "bouwjaar", "oppervlakte"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    sheet.write_string(1, 0, "A1").unwrap();
+    sheet.write_string(1, 1, "tussenwoning").unwrap();
+    sheet.write_number(1, 2, 1970.0).unwrap();
+    sheet.write_number(1, 3, 80.0).unwrap();
+    sheet.write_string(1_048_575, 16_383, "stray").unwrap();
+    workbook.save(&path).unwrap();
+    // The stray cell is far below the table: its row is read as a row with a missing id.
+    let output = heatpath(&["assess", path.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("1048576"), "{stderr}");
+    let options = heatpath::stock::ReadOptions {
+        workbook_budget_bytes: Some(200),
+        ..heatpath::stock::ReadOptions::default()
+    };
+    let err = heatpath::stock::read_stock(&path, &options)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("more cells than"), "{err}");
+}
+
+/// The realistic Dutch ERP export in `datasets/examples/` (Windows-1252, `;`, decimal commas,
+/// Dutch values, title lines, a totals row) reads without a mapping file, and its workbook twin
+/// (a notes sheet first, merged complex cells, Excel dates) reads the same dwellings.
+#[test]
+fn the_example_erp_export_and_its_workbook_read_alike() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/examples");
+    let options = heatpath::stock::ReadOptions::default();
+    let (csv, csv_report) =
+        heatpath::stock::read_stock(&root.join("dutch_export_erp.csv"), &options).unwrap();
+    let (xlsx, xlsx_report) =
+        heatpath::stock::read_stock(&root.join("dutch_export_erp.xlsx"), &options).unwrap();
+    assert_eq!(csv.len(), 44);
+    assert_eq!(csv.complexes.len(), 6);
+    assert_eq!(csv_report.encoding, "Windows-1252");
+    assert_eq!(csv_report.header_line, 4);
+    assert_eq!(csv_report.totals_rows.len(), 1);
+    assert_eq!(xlsx_report.sheet.as_deref(), Some("Woningen"));
+    assert_eq!(xlsx_report.merged_regions_filled, 6);
+    for (a, b) in csv.dwellings.iter().zip(&xlsx.dwellings) {
+        assert_eq!(a.id, b.id);
+        assert_eq!(
+            csv.complexes.get(a.complex.unwrap()),
+            xlsx.complexes.get(b.complex.unwrap()),
+            "merged complex cells belong to every row"
+        );
+        assert_eq!(
+            (a.dwelling_type, a.heating, a.build_year),
+            (b.dwelling_type, b.heating, b.build_year)
+        );
+        assert_eq!(a.boiler_install_year, b.boiler_install_year, "{}", a.id);
+        assert!((a.floor_area_m2 - b.floor_area_m2).abs() < 1e-9);
+    }
+    assert_eq!(csv_report.label_conflicts.len(), 2);
+    // The data report in `assess` says what was mapped and skipped.
+    let output = heatpath(&[
+        "assess",
+        root.join("dutch_export_erp.csv").to_str().unwrap(),
+    ]);
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for e in [
+        "Data report",
+        "totals rows skipped",
+        "`Blokverwarming` read as gas_boiler",
+        "registered label contradicts the registered EP2 in 2 dwellings",
+    ] {
+        assert!(stdout.contains(e), "{e}: {stdout}");
+    }
+}
+
+/// Text cells that Excel would run as formulas are neutralised in the CSV outputs.
+#[test]
+fn csv_outputs_do_not_carry_formulas() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("stock.csv"),
+        "id;woningtype;bouwjaar;oppervlakte;complex\n=HYPERLINK(\"http://x\");tussenwoning;1950;80;@C1\nA2;tussenwoning;1950;80;@C1\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("s.toml"), "stock = \"stock.csv\"\n").unwrap();
+    let output = run_in(dir.path(), &["plan", "s.toml", "--out", "o", "--quiet"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let dwellings = std::fs::read_to_string(dir.path().join("o/plan_dwellings.csv")).unwrap();
+    assert!(dwellings.contains("'=HYPERLINK"), "{dwellings}");
+    assert!(!dwellings
+        .lines()
+        .any(|l| l.starts_with('=') || l.starts_with("\"=")));
 }

@@ -31,7 +31,7 @@ fn read_report() -> ReadReport {
         separator: ',',
         decimal_comma: false,
         encoding: "UTF-8",
-        ignored_columns: Vec::new(),
+        ..ReadReport::default()
     }
 }
 

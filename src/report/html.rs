@@ -444,6 +444,13 @@ pub fn report(run: &PlanRun, s: &Summary, charts: &[(ChartKind, String)]) -> Str
         );
     }
     let _ = writeln!(h, "</tbody></table>");
+    if !s.data_report.is_empty() {
+        let _ = writeln!(h, "<h2>Data report</h2>\n<ul class=\"notes\">");
+        for line in &s.data_report {
+            let _ = writeln!(h, "<li>{}</li>", escape(line));
+        }
+        let _ = writeln!(h, "</ul>");
+    }
     if !s.notes.is_empty() {
         let _ = writeln!(h, "<ul class=\"notes\">");
         for n in &s.notes {

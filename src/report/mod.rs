@@ -128,7 +128,18 @@ pub struct Summary {
     pub iterations: u64,
     /// Remarks.
     pub notes: Vec<String>,
+    /// What the reader found out about the stock file: columns read and ignored, values mapped
+    /// by default, placeholders, skipped rows, suspicious values.
+    pub data_report: Vec<String>,
+    /// Dwellings whose registered label contradicts their registered EP2 (the model follows the
+    /// EP2), at most [`LABEL_CONFLICTS_LISTED`]; `label_conflicts_total` counts them all.
+    pub label_conflicts: Vec<crate::stock::LabelConflict>,
+    /// Number of such dwellings.
+    pub label_conflicts_total: usize,
 }
+
+/// Label conflicts listed per dwelling in `summary.json`.
+pub const LABEL_CONFLICTS_LISTED: usize = 1000;
 
 /// The path's definition, for the summary.
 #[derive(Debug, Clone, Serialize)]
@@ -233,6 +244,15 @@ pub fn summary(run: &PlanRun) -> Summary {
         timings_s: p.timings,
         iterations: run.solution.iterations,
         notes,
+        data_report: p.read_report.lines(),
+        label_conflicts: p
+            .read_report
+            .label_conflicts
+            .iter()
+            .take(LABEL_CONFLICTS_LISTED)
+            .cloned()
+            .collect(),
+        label_conflicts_total: p.read_report.label_conflicts.len(),
     }
 }
 

@@ -57,6 +57,8 @@ pub fn push_fixed(out: &mut Vec<u8>, value: f64, decimals: usize) {
 
 /// Appends a text field, quoted when it holds a separator, quote or line end.
 fn push_text(out: &mut Vec<u8>, text: &str) {
+    let text = crate::text::csv_safe(text);
+    let text = text.as_ref();
     if text
         .bytes()
         .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
@@ -181,7 +183,7 @@ pub fn write_plan<W: Write>(out: W, run: &PlanRun) -> io::Result<()> {
             String::new()
         };
         w.write_record([
-            p.units.units[u].id.clone(),
+            crate::text::csv_safe(&p.units.units[u].id).into_owned(),
             outcome.dwellings.to_string(),
             choice.year.to_string(),
             package.id().to_string(),

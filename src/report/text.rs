@@ -266,6 +266,15 @@ pub fn plan(summary: &Summary, out: &str) -> String {
     for note in &summary.notes {
         let _ = writeln!(s, "Note: {note}");
     }
+    // The data report's warnings (the first lines say how the file was read; they are in
+    // summary.json and report.html).
+    for line in summary.data_report.iter().filter(|l| {
+        !(l.starts_with("read with")
+            || l.starts_with("columns read")
+            || l.starts_with("columns ignored"))
+    }) {
+        let _ = writeln!(s, "Data: {line}");
+    }
     let _ = writeln!(s, "Outputs in {out}/ ({:.2} s)", summary.timings_s.total);
     s
 }

@@ -162,10 +162,17 @@ pub struct CapacityTable {
 impl CapacityTable {
     /// Reads a capacity table from a file.
     pub fn from_file(path: &Path) -> Result<CapacityTable, SectorError> {
-        let bytes = std::fs::read(path).map_err(|source| SectorError::CapacityIo {
-            file: path.to_path_buf(),
-            source,
-        })?;
+        let mut bytes = Vec::new();
+        crate::input::open_regular(path)
+            .and_then(|f| {
+                use std::io::Read;
+                // A capacity table has a row per corporation: 64 MB is far beyond any.
+                f.take(64 << 20).read_to_end(&mut bytes)
+            })
+            .map_err(|source| SectorError::CapacityIo {
+                file: path.to_path_buf(),
+                source,
+            })?;
         Self::from_bytes(&bytes, path)
     }
 
@@ -186,6 +193,8 @@ impl CapacityTable {
         let decimal_comma = separator != b',';
         let mut header: Option<(Vec<String>, Vec<Option<CapacityColumn>>)> = None;
         let mut rows: Vec<CapacityRow> = Vec::new();
+        // Line of each corporation's row, for the duplicate check (linear, not quadratic).
+        let mut seen: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
         // One record per line (a capacity table has no line breaks inside values), so that line
         // numbers are exact; blank and `#` comment lines are skipped.
         for (index, text_line) in text.lines().enumerate() {
@@ -224,6 +233,34 @@ impl CapacityTable {
                             });
                         }
                     }
+                }
+                // A misspelled column (`reserv_eur`) would be dropped and change the result.
+                let known: Vec<String> = CapacityColumn::ALL
+                    .iter()
+                    .flat_map(|c| std::iter::once(c.name()).chain(c.aliases().iter().copied()))
+                    .map(crate::stock::normalise_header)
+                    .collect();
+                let misspelled: Vec<String> = names
+                    .iter()
+                    .zip(&columns)
+                    .filter(|(n, c)| c.is_none() && !n.is_empty())
+                    .filter_map(|(n, _)| {
+                        let key = crate::stock::normalise_header(n);
+                        let near =
+                            crate::text::did_you_mean(&key, known.iter().map(String::as_str))?;
+                        let column = CapacityColumn::of_header(near)?;
+                        (!columns.contains(&Some(column)))
+                            .then(|| format!("`{n}` (did you mean `{}`?)", column.name()))
+                    })
+                    .collect();
+                if !misspelled.is_empty() {
+                    return Err(SectorError::CapacityValue {
+                        file: file(),
+                        line,
+                        column: "header".into(),
+                        value: misspelled.join(", "),
+                        expected: "heatpath capacity columns; rename the misspelled ones (a column dropped silently would change the result)".into(),
+                    });
                 }
                 let has = |c: CapacityColumn| columns.contains(&Some(c));
                 let missing = if !has(CapacityColumn::Corporation) {
@@ -288,7 +325,7 @@ impl CapacityTable {
                     return Err(value_error(column, "", "a corporation name"));
                 }
             };
-            if let Some(first) = rows.iter().find(|r| r.corporation == corporation) {
+            if let Some(first_line) = seen.get(&corporation) {
                 let column = columns
                     .iter()
                     .position(|d| d == &Some(CapacityColumn::Corporation))
@@ -296,12 +333,10 @@ impl CapacityTable {
                 return Err(value_error(
                     column,
                     &corporation,
-                    &format!(
-                        "one row per corporation, but line {} has it too",
-                        first.line
-                    ),
+                    &format!("one row per corporation, but line {first_line} has it too"),
                 ));
             }
+            seen.insert(corporation.clone(), line);
             const MAX_EUR: f64 = 1e12;
             let horizon = euros(CapacityColumn::CapacityEur, MAX_EUR)?;
             let per_year = euros(CapacityColumn::CapacityEurPerYear, MAX_EUR)?;

@@ -1191,8 +1191,8 @@ pub fn write_corporations_csv<W: Write>(out: W, report: &SectorReport) -> io::Re
     w.write_record(&header)?;
     for c in &report.corporation_rows {
         let mut row = vec![
-            c.corporation.clone(),
-            c.region.clone(),
+            crate::text::csv_safe(&c.corporation).into_owned(),
+            crate::text::csv_safe(&c.region).into_owned(),
             c.province.clone(),
             c.dwellings.to_string(),
             c.units.to_string(),
@@ -1245,7 +1245,7 @@ pub fn write_regions_csv<W: Write>(out: W, report: &SectorReport) -> io::Result<
     w.write_record(&header)?;
     for r in &report.region_rows {
         let mut row = vec![
-            r.region.clone(),
+            crate::text::csv_safe(&r.region).into_owned(),
             r.province.clone(),
             r.corporations.to_string(),
             r.dwellings.to_string(),

@@ -176,7 +176,7 @@ impl ColumnMapping {
     /// "EGW tussen" = "terraced_mid"
     /// ```
     pub fn from_file(path: &Path) -> Result<ColumnMapping, StockError> {
-        let text = std::fs::read_to_string(path).map_err(|source| StockError::Io {
+        let text = crate::input::read_text(path).map_err(|source| StockError::Io {
             file: path.to_path_buf(),
             source,
         })?;

@@ -29,6 +29,9 @@ pub struct ReadOptions {
     pub max_build_year: u16,
     /// The baseline year: a dwelling built after it is accepted but reported.
     pub baseline_year: u16,
+    /// Memory a workbook sheet's cells may take (bytes); `None`: a quarter of what the run may
+    /// use, at most 4 GB.
+    pub workbook_budget_bytes: Option<u64>,
 }
 
 impl Default for ReadOptions {
@@ -37,6 +40,7 @@ impl Default for ReadOptions {
             mapping: ColumnMapping::builtin(),
             max_build_year: 2035,
             baseline_year: 2026,
+            workbook_budget_bytes: None,
         }
     }
 }
@@ -233,12 +237,17 @@ fn is_totals_row(fields: &[&[u8]]) -> bool {
     else {
         return false;
     };
-    let key = normalise_key(&String::from_utf8_lossy(first));
-    key.starts_with("totaal")
-        || key.starts_with("total")
-        || key.starts_with("eindtotaal")
-        || key == "som"
-        || key == "generaltotaal"
+    // Every row passes here: most first cells are ids, ruled out by their first byte.
+    if !matches!(
+        first.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'T' | b't' | b'E' | b'e' | b'S' | b's')
+    ) {
+        return false;
+    }
+    let text = String::from_utf8_lossy(first);
+    key_starts_with(&text, "total")
+        || key_starts_with(&text, "eindtotaal")
+        || key_equals(&text, "som")
 }
 
 /// As [`read_stock_from`]; `size_hint` (the input's size in bytes) lets the dwelling table be
@@ -661,11 +670,35 @@ struct RowParser<'a> {
 /// Values exports write for "unknown" (`-`, `--`, `n.v.t.`, `onbekend`, `?`): in an optional
 /// column they mean an empty cell; in a required one they stay an error.
 fn is_placeholder(text: &str) -> bool {
-    let key = normalise_key(text);
-    matches!(
-        key.as_str(),
-        "" | "nvt" | "onbekend" | "unknown" | "?" | "nb" | "na" | "n/a" | "nietbekend" | "x?"
-    )
+    // Called for every optional cell of every row: compared without allocating.
+    const PLACEHOLDERS: [&str; 8] = [
+        "",
+        "nvt",
+        "onbekend",
+        "unknown",
+        "?",
+        "nb",
+        "na",
+        "nietbekend",
+    ];
+    PLACEHOLDERS.iter().any(|p| key_equals(text, p))
+}
+
+/// `normalise_key(text) == key`, without allocating.
+fn key_equals(text: &str, key: &str) -> bool {
+    text.chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '_' | '.' | '/' | '\t'))
+        .flat_map(char::to_lowercase)
+        .eq(key.chars())
+}
+
+/// `normalise_key(text)` starts with `prefix`, without allocating.
+fn key_starts_with(text: &str, prefix: &str) -> bool {
+    let mut chars = text
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '_' | '.' | '/' | '\t'))
+        .flat_map(char::to_lowercase);
+    prefix.chars().all(|p| chars.next() == Some(p))
 }
 
 /// Generic dwelling types an export may hold, with the type they are read as and why.
@@ -1358,17 +1391,20 @@ impl<'r> Row<'_, '_, 'r, '_, '_> {
             .unwrap_or(false)
             || heating == Heating::DistrictHeating;
         let registered_label = self.label();
-        let boiler_install_year = self.year(Column::BoilerInstallYear, 1950, max_year);
-        if let (Some(year), Some((pos, text))) = (
+        let mut boiler_install_year = self.year(Column::BoilerInstallYear, 1950, max_year);
+        if let (Some(year), Some(pos)) = (
             boiler_install_year,
-            self.cell_counted(Column::BoilerInstallYear, false),
+            self.parser.position_of[Column::BoilerInstallYear as usize],
         ) {
+            // Often the registered build year is the year of completion and the boiler went in
+            // the year before; reported, and read as installed in the build year.
             if year < build_year {
-                self.problem(
-                    pos,
-                    &text,
-                    format!("a year from the build year ({build_year}) on: a boiler is not installed before the dwelling is built"),
+                self.notes.borrow_mut().implausible(
+                    &self.parser.headers[pos],
+                    "a boiler installed before the dwelling was built (read as installed in the build year)",
+                    self.line,
                 );
+                boiler_install_year = Some(build_year);
             }
         }
         let registered_ep2 = self.number(Column::RegisteredEp2, -500.0, 2000.0);

@@ -239,7 +239,11 @@ impl ReadReport {
             out.push(format!(
                 "{}: {} read as {} in {} row{} ({})",
                 m.column,
-                quote(&m.value),
+                if m.value.starts_with('(') {
+                    m.value.trim_matches(['(', ')']).to_string()
+                } else {
+                    quote(&m.value)
+                },
                 m.read_as,
                 m.count,
                 if m.count == 1 { "" } else { "s" },

@@ -330,7 +330,10 @@ pub fn read_stock_workbook(
         None => names.clone(),
     };
     let named = candidates.len() == 1 && names.len() > 1 || split_sheet(path).1.is_some();
-    let budget = cell_budget_bytes()?;
+    let budget = match options.workbook_budget_bytes {
+        Some(bytes) => bytes,
+        None => cell_budget_bytes()?,
+    };
     let mut first_error = None;
     for sheet in &candidates {
         let sheet_cells = match &mut workbook {

@@ -33,7 +33,7 @@ pub fn prepared(dwellings: usize, corporations: usize, seed: u64, scenario: Scen
         separator: ',',
         decimal_comma: false,
         encoding: "UTF-8",
-        ignored_columns: Vec::new(),
+        ..ReadReport::default()
     };
     prepare_from(
         scenario,
