@@ -198,7 +198,11 @@ impl<'a> DwellingModel<'a> {
         qh: f64,
     ) -> Performance {
         let use_ = self.energy(dwelling, state, qh, basis.standaard_kwh_m2);
-        let ep2 = use_.ep2_kwh_m2 * basis.calibration.ep2_factor;
+        // The heat-demand factor holds in every state; the EP2 factor only on the registered system.
+        let ep2 = use_.ep2_kwh_m2
+            * basis
+                .calibration
+                .ep2_factor_for(dwelling.heating, state.heating);
         let e = self.energy;
         let gas_m3 = use_.gas_kwh / e.gas_kwh_per_m3;
         let net_electricity_kwh = use_.electricity_kwh - use_.pv_kwh;
