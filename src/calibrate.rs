@@ -104,6 +104,7 @@ pub const FREE_PARAMETERS: [FreeParameter; 4] = [
 #[serde(rename_all = "snake_case")]
 pub enum Quantity {
     /// Registered net heat demand Q_H,nd.
+    #[serde(rename = "qh_nd")]
     NetHeatDemand,
     /// Registered EP2.
     Ep2,

@@ -233,7 +233,7 @@ impl<'a> DwellingModel<'a> {
 
 /// Heat demands already computed for the dwellings of one unit. A dwelling with the typology's
 /// geometry (all element areas proportional to its floor area) has a heat demand per m² that
-/// depends on its type, position and thermal state only, so dwellings of a complex that share
+/// depends on its type, period, position and thermal state only, so dwellings of a complex that share
 /// those share one heat-balance calculation. Other dwellings are always calculated.
 #[derive(Debug, Default)]
 pub struct HeatDemandCache {
@@ -244,6 +244,8 @@ pub struct HeatDemandCache {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct ThermalKey {
     dwelling_type: crate::typology::DwellingType,
+    // The typology's proportions depend on the construction period.
+    period: crate::typology::ConstructionPeriod,
     position: Option<crate::typology::Position>,
     ventilation: Ventilation,
     envelope: [u64; 6],
@@ -263,8 +265,9 @@ impl HeatDemandCache {
         state: &State,
     ) -> f64 {
         let proportional = dwelling.geometry
-            == crate::typology::default_geometry(
+            == crate::typology::typical_geometry(
                 dwelling.dwelling_type,
+                dwelling.build_year,
                 dwelling.floor_area_m2,
                 dwelling.position,
             );
@@ -274,6 +277,7 @@ impl HeatDemandCache {
         let e = &state.envelope;
         let key = ThermalKey {
             dwelling_type: dwelling.dwelling_type,
+            period: crate::typology::ConstructionPeriod::of_year(dwelling.build_year),
             position: dwelling.position,
             ventilation: state.ventilation,
             envelope: [

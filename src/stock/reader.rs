@@ -13,8 +13,8 @@ use rayon::prelude::*;
 use super::{Dwelling, Stock, StockError};
 use crate::label::EnergyLabel;
 use crate::typology::{
-    default_envelope, default_facade_type, default_geometry, default_roof_type,
-    default_ventilation, ConstructionPeriod, DwellingType, FacadeType, Heating, Position, RoofType,
+    default_envelope, default_facade_type, default_roof_type, default_ventilation,
+    typical_geometry, ConstructionPeriod, DwellingType, FacadeType, Heating, Position, RoofType,
     Ventilation,
 };
 
@@ -887,7 +887,7 @@ impl<'r> Row<'_, '_, 'r, '_> {
         let period = ConstructionPeriod::of_year(build_year);
         let position: Option<Position> = self.category(Column::Position)?;
 
-        let mut geometry = default_geometry(dwelling_type, floor_area_m2, position);
+        let mut geometry = typical_geometry(dwelling_type, build_year, floor_area_m2, position);
         let area_limit = 20.0 * floor_area_m2;
         if let Some(v) = self.number(Column::RoofAreaM2, 0.0, area_limit)? {
             geometry.roof_m2 = v;
@@ -896,7 +896,7 @@ impl<'r> Row<'_, '_, 'r, '_> {
             geometry.facade_gross_m2 = v;
             if self.cell(Column::WindowAreaM2).is_none() {
                 // Keep the typology's window share of the facade.
-                let default = default_geometry(dwelling_type, floor_area_m2, position);
+                let default = typical_geometry(dwelling_type, build_year, floor_area_m2, position);
                 if default.facade_gross_m2 > 0.0 {
                     geometry.window_m2 = v * default.window_m2 / default.facade_gross_m2;
                 }
