@@ -375,13 +375,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     .join("calibrated_model.toml")
             });
             calibrate::write_params_file(&out, &calibrate::params_toml(&report, &scenario))?;
+            // The scenario names the file relative to its own folder.
+            let beside =
+                out.parent().unwrap_or(Path::new("")) == scenario.parent().unwrap_or(Path::new(""));
+            let include = if beside {
+                out.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned()
+            } else {
+                std::path::absolute(&out)
+                    .unwrap_or(out.clone())
+                    .display()
+                    .to_string()
+            };
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
                 Format::Text if !cli.quiet => print!(
                     "{}\nwrote the fitted parameters to {} (use them with `model_file = \"{}\"` in the scenario)\n",
                     calibrate::text(&report),
                     out.display(),
-                    out.file_name().unwrap_or_default().to_string_lossy()
+                    include
                 ),
                 Format::Text => {}
             }

@@ -1,10 +1,11 @@
 //! Dwelling typology: the kinds of dwelling, their systems, and the defaults by dwelling type and
 //! construction period that fill in what a stock table leaves out.
 //!
-//! The geometry ratios and element qualities are *calibrated assumptions*: chosen within the range
-//! of Dutch construction practice per period so that the dwelling model reproduces RVO's six
-//! reference dwellings (Voorbeeldwoningen bestaande bouw 2022) within ±10 % on Q_H,nd and within
-//! 1 kWh/m² on the isolatiestandaard (`tests/rvo_reference.rs` prints the comparison).
+//! The geometry ratios per type are *calibrated assumptions*; the loss area of ground-level types
+//! is scaled per construction period to RVO's example dwellings ([`rvo_form_factor`]), and the
+//! element qualities are those of Dutch construction practice per period, RVO's examples for 2006
+//! and later. `tests/rvo_reference.rs` prints every row of the RVO periods table against the model
+//! (Q_H,nd and isolatiestandaard), the rows used in a fit apart from the held-out ones.
 
 use std::fmt;
 use std::str::FromStr;

@@ -76,7 +76,7 @@ fn periods_table() -> Vec<Row> {
                 std_model,
                 fitted: fitted
                     .iter()
-                    .any(|(t, p)| *t == dwelling_type && p == &row[1]),
+                    .any(|(t, p)| *t == dwelling_type && p == row[1]),
             }
         })
         .collect()
@@ -84,8 +84,8 @@ fn periods_table() -> Vec<Row> {
 
 fn print(rows: &[Row]) {
     println!(
-        "{:<14} {:<10} {:>7} {:>8} {:>7} {:>8} {:>9}  {}",
-        "type", "period", "Qh RVO", "Qh model", "diff", "std RVO", "std model", "use"
+        "{:<14} {:<10} {:>7} {:>8} {:>7} {:>8} {:>9}  use",
+        "type", "period", "Qh RVO", "Qh model", "diff", "std RVO", "std model"
     );
     for r in rows {
         println!(
