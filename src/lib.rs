@@ -21,6 +21,7 @@
 //! # Ok::<(), heatpath::pipeline::Error>(())
 //! ```
 pub mod assess;
+pub mod calibrate;
 pub mod catalogue;
 pub mod evaluate;
 pub mod generate;

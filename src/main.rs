@@ -118,6 +118,19 @@ enum Command {
         #[arg(long, default_value = "out")]
         out: PathBuf,
     },
+    /// Fit the model's global parameters to the stock's registered values (Q_H,nd, EP2, labels)
+    /// and write them as a `[model]` table for the scenario's `model_file`.
+    Calibrate {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// Parameters file to write (default: calibrated_model.toml beside the scenario). An
+        /// existing file is replaced only when heatpath calibrate wrote it.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Print the built-in measure catalogue as TOML, to copy and edit.
     Catalogue {
         /// Write to this file instead of standard output.
@@ -222,6 +235,9 @@ fn main() -> ExitCode {
                     || cause
                         .downcast_ref::<heatpath::sector::SectorError>()
                         .is_some_and(heatpath::sector::SectorError::is_input_error)
+                    || cause
+                        .downcast_ref::<heatpath::calibrate::CalibrateError>()
+                        .is_some_and(heatpath::calibrate::CalibrateError::is_input_error)
             });
             ExitCode::from(if input { 2 } else { 1 })
         }
@@ -394,6 +410,46 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     "{}",
                     sector::text_summary(&report, &out.display().to_string())
                 );
+            }
+            Ok(())
+        }
+        Command::Calibrate {
+            scenario,
+            out,
+            format,
+        } => {
+            use heatpath::calibrate;
+            let (_, report) = calibrate::calibrate_scenario(&scenario, &Default::default())?;
+            let out = out.unwrap_or_else(|| {
+                scenario
+                    .parent()
+                    .unwrap_or(Path::new(""))
+                    .join("calibrated_model.toml")
+            });
+            calibrate::write_params_file(&out, &calibrate::params_toml(&report, &scenario))?;
+            // The scenario names the file relative to its own folder.
+            let beside =
+                out.parent().unwrap_or(Path::new("")) == scenario.parent().unwrap_or(Path::new(""));
+            let include = if beside {
+                out.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned()
+            } else {
+                std::path::absolute(&out)
+                    .unwrap_or(out.clone())
+                    .display()
+                    .to_string()
+            };
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+                Format::Text if !cli.quiet => print!(
+                    "{}\nwrote the fitted parameters to {} (use them with `model_file = \"{}\"` in the scenario)\n",
+                    calibrate::text(&report),
+                    out.display(),
+                    include
+                ),
+                Format::Text => {}
             }
             Ok(())
         }

@@ -598,6 +598,20 @@ impl Calibration {
         qh_factor: 1.0,
         ep2_factor: 1.0,
     };
+
+    /// The EP2 factor for a state heated by `heating` of a dwelling whose registered values were
+    /// made with `registered_heating`. The factor absorbs what the model gets wrong about the
+    /// registered system (its efficiency, tap water, auxiliaries), so it holds while that system
+    /// stays, through envelope and ventilation measures; after a heating change the new system's
+    /// EP2 follows from the calibrated heat demand alone (factor 1), since a residual of a boiler
+    /// says nothing about a heat pump.
+    pub fn ep2_factor_for(&self, registered_heating: Heating, heating: Heating) -> f64 {
+        if heating == registered_heating {
+            self.ep2_factor
+        } else {
+            1.0
+        }
+    }
 }
 
 /// Calibration factors are kept within this range: a registered value more than five times off

@@ -198,7 +198,11 @@ impl<'a> DwellingModel<'a> {
         qh: f64,
     ) -> Performance {
         let use_ = self.energy(dwelling, state, qh, basis.standaard_kwh_m2);
-        let ep2 = use_.ep2_kwh_m2 * basis.calibration.ep2_factor;
+        // The heat-demand factor holds in every state; the EP2 factor only on the registered system.
+        let ep2 = use_.ep2_kwh_m2
+            * basis
+                .calibration
+                .ep2_factor_for(dwelling.heating, state.heating);
         let e = self.energy;
         let gas_m3 = use_.gas_kwh / e.gas_kwh_per_m3;
         let net_electricity_kwh = use_.electricity_kwh - use_.pv_kwh;
@@ -229,7 +233,7 @@ impl<'a> DwellingModel<'a> {
 
 /// Heat demands already computed for the dwellings of one unit. A dwelling with the typology's
 /// geometry (all element areas proportional to its floor area) has a heat demand per m² that
-/// depends on its type, position and thermal state only, so dwellings of a complex that share
+/// depends on its type, period, position and thermal state only, so dwellings of a complex that share
 /// those share one heat-balance calculation. Other dwellings are always calculated.
 #[derive(Debug, Default)]
 pub struct HeatDemandCache {
@@ -240,6 +244,8 @@ pub struct HeatDemandCache {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct ThermalKey {
     dwelling_type: crate::typology::DwellingType,
+    // The typology's proportions depend on the construction period.
+    period: crate::typology::ConstructionPeriod,
     position: Option<crate::typology::Position>,
     ventilation: Ventilation,
     envelope: [u64; 6],
@@ -259,8 +265,9 @@ impl HeatDemandCache {
         state: &State,
     ) -> f64 {
         let proportional = dwelling.geometry
-            == crate::typology::default_geometry(
+            == crate::typology::typical_geometry(
                 dwelling.dwelling_type,
+                dwelling.build_year,
                 dwelling.floor_area_m2,
                 dwelling.position,
             );
@@ -270,6 +277,7 @@ impl HeatDemandCache {
         let e = &state.envelope;
         let key = ThermalKey {
             dwelling_type: dwelling.dwelling_type,
+            period: crate::typology::ConstructionPeriod::of_year(dwelling.build_year),
             position: dwelling.position,
             ventilation: state.ventilation,
             envelope: [

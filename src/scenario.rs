@@ -268,6 +268,10 @@ pub struct ScenarioFile {
     /// Model parameters.
     #[serde(default)]
     pub model: ModelParams,
+    /// A file with a `[model]` table (as `heatpath calibrate` writes), relative to the scenario;
+    /// its keys join the scenario's own `[model]` table, and a key in both is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_file: Option<PathBuf>,
     /// Sector runs (`heatpath sector`): the corporations' capacity table.
     #[serde(default, skip_serializing_if = "SectorSpec::is_empty")]
     pub sector: SectorSpec,
@@ -291,6 +295,63 @@ impl SectorSpec {
     fn is_empty(&self) -> bool {
         self == &SectorSpec::default()
     }
+}
+
+/// The scenario's `[model]` table joined with the `[model]` table of `included` (relative to
+/// the scenario's folder). A key in both is refused: which one was meant is not for us to guess.
+fn include_model_file(
+    scenario_text: &str,
+    scenario_path: &Path,
+    included: &Path,
+) -> Result<ModelParams, ScenarioError> {
+    let included = if included.is_absolute() {
+        included.to_path_buf()
+    } else {
+        scenario_path
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join(included)
+    };
+    let text = std::fs::read_to_string(&included).map_err(|source| ScenarioError::Io {
+        file: included.clone(),
+        source,
+    })?;
+    let syntax = |file: &Path, message: String| ScenarioError::Syntax {
+        file: file.to_path_buf(),
+        message,
+    };
+    let mut table: toml::Table =
+        toml::from_str(&text).map_err(|e| syntax(&included, e.to_string()))?;
+    let mut model = match table.remove("model") {
+        Some(toml::Value::Table(t)) if table.is_empty() => t,
+        _ => {
+            return Err(syntax(
+                &included,
+                "expected a file with one `[model]` table and nothing else".into(),
+            ))
+        }
+    };
+    let scenario: toml::Table =
+        toml::from_str(scenario_text).map_err(|e| syntax(scenario_path, e.to_string()))?;
+    if let Some(toml::Value::Table(own)) = scenario.get("model") {
+        for (key, value) in own {
+            if model.contains_key(key) {
+                return Err(ScenarioError::Invalid {
+                    file: scenario_path.to_path_buf(),
+                    field: format!("model.{key}"),
+                    value: value.to_string(),
+                    expected: format!(
+                        "no value here: `model_file` ({}) sets it too",
+                        included.display()
+                    ),
+                });
+            }
+            model.insert(key.clone(), value.clone());
+        }
+    }
+    model
+        .try_into()
+        .map_err(|e: toml::de::Error| syntax(&included, e.to_string()))
 }
 
 fn default_first_year() -> u16 {
@@ -363,10 +424,13 @@ impl Scenario {
 
     /// As [`Scenario::from_file`], from text; relative paths resolve against `path`'s folder.
     pub fn from_toml(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
-        let file: ScenarioFile = toml::from_str(text).map_err(|e| ScenarioError::Syntax {
+        let mut file: ScenarioFile = toml::from_str(text).map_err(|e| ScenarioError::Syntax {
             file: path.to_path_buf(),
             message: e.to_string(),
         })?;
+        if let Some(included) = &file.model_file {
+            file.model = include_model_file(text, path, included)?;
+        }
         Self::from_parts(file, path)
     }
 

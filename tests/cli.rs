@@ -214,8 +214,10 @@ fn by_default_the_sample_is_planned_exactly_with_a_bound() {
     let bound = summary["lower_bound_eur"].as_f64().unwrap();
     let objective = summary["objective_eur"].as_f64().unwrap();
     assert!(bound <= objective + 1e-6 * objective);
+    // The rounding gap of this instance: 2.65 % since the typology by period changed the
+    // sample's modelled demands (below 2 % before).
     assert!(
-        summary["gap"].as_f64().unwrap() < 0.02,
+        summary["gap"].as_f64().unwrap() < 0.03,
         "{}",
         summary["gap"]
     );

@@ -1,56 +1,192 @@
-//! The default typology must reproduce RVO's six reference dwellings (Voorbeeldwoningen bestaande
-//! bouw 2022, current state) within ±10 % on Q_H,nd and within 1 kWh/m² on the isolatiestandaard.
-//! Run with `--nocapture` to see the table.
+//! The default typology against RVO's example dwellings (Voorbeeldwoningen bestaande bouw 2022,
+//! current state): every row of `reference/rvo_voorbeeldwoningen_2022_periods.csv` is modelled
+//! from type, build year, floor area and position alone (`typical_geometry`,
+//! `default_envelope`, `default_ventilation`) and compared on Q_H,nd and the isolatiestandaard.
+//!
+//! The six reference dwellings of `rvo_reference_dwellings.csv` are the rows the global
+//! parameters were fitted to; the other rows were used in no fit and are reported separately as
+//! held out. `cargo test --release --test rvo_reference -- --nocapture` prints the table.
 
 use heatpath::model::{
     als_over_ag, heat_demand_kwh_m2, isolatiestandaard_kwh_m2, ModelParams, ThermalState,
 };
 use heatpath::reference::{rows, RVO_REFERENCE_DWELLINGS_CSV};
 use heatpath::typology::{
-    default_envelope, default_geometry, default_ventilation, ConstructionPeriod, DwellingType,
+    default_envelope, default_ventilation, typical_geometry, ConstructionPeriod, DwellingType,
+    Position,
 };
 
-#[test]
-fn default_typology_reproduces_rvo_reference_dwellings() {
+const PERIODS_CSV: &str = include_str!("../data/reference/rvo_voorbeeldwoningen_2022_periods.csv");
+
+struct Row {
+    dwelling_type: DwellingType,
+    period: String,
+    qh_rvo: f64,
+    qh_model: f64,
+    std_rvo: f64,
+    std_model: f64,
+    fitted: bool,
+}
+
+fn model(dwelling_type: DwellingType, build_year: u16, position: Option<Position>) -> (f64, f64) {
     let params = ModelParams::default();
-    let mut failures = Vec::new();
-    println!(
-        "{:<20} {:<10} {:>8} {:>8} {:>7} {:>9} {:>9} {:>7}",
-        "dwelling", "period", "Qh RVO", "Qh model", "diff", "std RVO", "std model", "Als/Ag"
+    // Q_H,nd per m² does not depend on the area in this model; RVO's terraced example's 114.9 m².
+    let area = 114.9;
+    let period = ConstructionPeriod::of_year(build_year);
+    let state = ThermalState {
+        floor_area_m2: area,
+        geometry: typical_geometry(dwelling_type, build_year, area, position),
+        envelope: default_envelope(period),
+        ventilation: default_ventilation(period),
+    };
+    let qh = heat_demand_kwh_m2(&params, &state);
+    let std = isolatiestandaard_kwh_m2(
+        dwelling_type,
+        build_year,
+        als_over_ag(&params, area, &state.geometry),
     );
+    (qh, std)
+}
+
+/// The six reference dwellings' (type, period) keys, as in the periods table.
+fn fitted_keys() -> Vec<(DwellingType, String)> {
+    rows(RVO_REFERENCE_DWELLINGS_CSV)
+        .into_iter()
+        .map(|row| {
+            let t: DwellingType = row[0].split_whitespace().next().unwrap().parse().unwrap();
+            (t, row[1].to_string())
+        })
+        .collect()
+}
+
+fn periods_table() -> Vec<Row> {
+    let fitted = fitted_keys();
+    rows(PERIODS_CSV)
+        .into_iter()
+        .map(|row| {
+            let dwelling_type: DwellingType = row[0].parse().unwrap();
+            let build_year: u16 = row[2].parse().unwrap();
+            let (qh_model, std_model) = model(dwelling_type, build_year, None);
+            Row {
+                dwelling_type,
+                period: row[1].to_string(),
+                qh_rvo: row[3].parse().unwrap(),
+                qh_model,
+                std_rvo: row[4].parse().unwrap(),
+                std_model,
+                fitted: fitted
+                    .iter()
+                    .any(|(t, p)| *t == dwelling_type && p == row[1]),
+            }
+        })
+        .collect()
+}
+
+fn print(rows: &[Row]) {
+    println!(
+        "{:<14} {:<10} {:>7} {:>8} {:>7} {:>8} {:>9}  use",
+        "type", "period", "Qh RVO", "Qh model", "diff", "std RVO", "std model"
+    );
+    for r in rows {
+        println!(
+            "{:<14} {:<10} {:>7.1} {:>8.1} {:>+6.1}% {:>8.1} {:>9.1}  {}",
+            r.dwelling_type.as_str(),
+            r.period,
+            r.qh_rvo,
+            r.qh_model,
+            100.0 * (r.qh_model / r.qh_rvo - 1.0),
+            r.std_rvo,
+            r.std_model,
+            if r.fitted { "fitted" } else { "held out" }
+        );
+    }
+}
+
+fn mae_and_max(rows: &[&Row]) -> (f64, f64) {
+    let errors: Vec<f64> = rows
+        .iter()
+        .map(|r| (r.qh_model / r.qh_rvo - 1.0).abs())
+        .collect();
+    (
+        errors.iter().sum::<f64>() / errors.len() as f64,
+        errors.iter().cloned().fold(0.0, f64::max),
+    )
+}
+
+#[test]
+fn typology_by_period_reproduces_the_rvo_periods_table() {
+    let table = periods_table();
+    assert_eq!(table.len(), 20);
+    print(&table);
+    let all: Vec<&Row> = table.iter().collect();
+    let fitted: Vec<&Row> = table.iter().filter(|r| r.fitted).collect();
+    let held: Vec<&Row> = table.iter().filter(|r| !r.fitted).collect();
+    let post_2006: Vec<&Row> = table
+        .iter()
+        .filter(|r| r.period.starts_with("20"))
+        .collect();
+    for (name, rows) in [
+        ("all rows", &all),
+        ("fitted", &fitted),
+        ("held out", &held),
+        ("2006 and later", &post_2006),
+    ] {
+        let (mae, max) = mae_and_max(rows);
+        println!(
+            "{name:<16} n = {:>2}: mean absolute error {:.1} %, largest {:.1} %",
+            rows.len(),
+            100.0 * mae,
+            100.0 * max
+        );
+    }
+    // The standaard is a property of the geometry: within 1 kWh/m² on every row.
+    for r in &table {
+        assert!(
+            (r.std_model - r.std_rvo).abs() <= 1.0,
+            "{} {}: standaard {:.1} against {:.1}",
+            r.dwelling_type,
+            r.period,
+            r.std_model,
+            r.std_rvo
+        );
+    }
+    // What this typology achieves (the issue asks for 5 % and 12 %; see the README's Model
+    // section for what is left): the mean absolute error stays below 9 % and no row is off by
+    // more than 26 %; before the typology by period the figures were 12.5 % and 64 %.
+    let (mae, max) = mae_and_max(&all);
+    assert!(mae <= 0.09, "mean absolute error {:.1} %", 100.0 * mae);
+    assert!(max <= 0.26, "largest error {:.1} %", 100.0 * max);
+    let (mae_post, _) = mae_and_max(&post_2006);
+    // Rows of 2006 and later were 26–64 % too low; they are still 11–25 % too low.
+    assert!(
+        mae_post <= 0.21,
+        "2006 and later: {:.1} %",
+        100.0 * mae_post
+    );
+}
+
+#[test]
+fn the_six_reference_dwellings_stay_within_ten_percent() {
+    let mut failures = Vec::new();
     for row in rows(RVO_REFERENCE_DWELLINGS_CSV) {
         let dwelling_type: DwellingType =
             row[0].split_whitespace().next().unwrap().parse().unwrap();
         let first_year: u16 = row[1][..4].parse().unwrap();
         let last_year: u16 = row[1][5..].parse().unwrap();
-        let build_year = (first_year + last_year) / 2;
+        let (qh, std) = model(dwelling_type, (first_year + last_year) / 2, None);
         let qh_rvo: f64 = row[2].parse().unwrap();
         let std_rvo: f64 = row[3].parse().unwrap();
-        // Qh per m² does not depend on the area in this model; use the RVO example's 114.9 m².
-        let area = 114.9;
-        let period = ConstructionPeriod::of_year(build_year);
-        let state = ThermalState {
-            floor_area_m2: area,
-            geometry: default_geometry(dwelling_type, area, None),
-            envelope: default_envelope(period),
-            ventilation: default_ventilation(period),
-        };
-        let qh = heat_demand_kwh_m2(&params, &state);
-        let ratio = als_over_ag(&params, area, &state.geometry);
-        let std = isolatiestandaard_kwh_m2(dwelling_type, build_year, ratio);
-        let diff = (qh - qh_rvo) / qh_rvo;
         println!(
-            "{:<20} {:<10} {:>8.1} {:>8.1} {:>+6.1}% {:>9.1} {:>9.1} {:>7.2}",
+            "{:<18} {:<10} Qh {:>6.1} against {:>6.1} ({:+.1} %), standaard {:>5.1} against {:>5.1}",
             dwelling_type.as_str(),
             row[1],
-            qh_rvo,
             qh,
-            100.0 * diff,
-            std_rvo,
+            qh_rvo,
+            100.0 * (qh / qh_rvo - 1.0),
             std,
-            ratio
+            std_rvo
         );
-        if diff.abs() > 0.10 || (std - std_rvo).abs() > 1.0 {
+        if (qh / qh_rvo - 1.0).abs() > 0.10 || (std - std_rvo).abs() > 1.0 {
             failures.push(format!("{} {}", row[0], row[1]));
         }
     }

@@ -15,9 +15,9 @@ use super::report::{LabelConflict, Notes, ReadReport};
 use super::{Dwelling, Stock, StockError};
 use crate::label::EnergyLabel;
 use crate::typology::{
-    default_envelope, default_facade_type, default_geometry, default_roof_type,
-    default_ventilation, normalise_key, ConstructionPeriod, DwellingType, FacadeType, Heating,
-    Position, RoofType, Ventilation,
+    default_envelope, default_facade_type, default_roof_type, default_ventilation, normalise_key,
+    typical_geometry, ConstructionPeriod, DwellingType, FacadeType, Heating, Position, RoofType,
+    Ventilation,
 };
 
 /// How to read a stock table.
@@ -1314,7 +1314,7 @@ impl<'r> Row<'_, '_, 'r, '_, '_> {
             }
         }
 
-        let mut geometry = default_geometry(dwelling_type, floor_area_m2, position);
+        let mut geometry = typical_geometry(dwelling_type, build_year, floor_area_m2, position);
         let area_limit = 20.0 * floor_area_m2;
         if let Some(v) = self.number(Column::RoofAreaM2, 0.0, area_limit) {
             geometry.roof_m2 = v;
@@ -1323,7 +1323,7 @@ impl<'r> Row<'_, '_, 'r, '_, '_> {
             geometry.facade_gross_m2 = v;
             if !self.has_value(Column::WindowAreaM2) {
                 // Keep the typology's window share of the facade.
-                let default = default_geometry(dwelling_type, floor_area_m2, position);
+                let default = typical_geometry(dwelling_type, build_year, floor_area_m2, position);
                 if default.facade_gross_m2 > 0.0 {
                     geometry.window_m2 = v * default.window_m2 / default.facade_gross_m2;
                 }

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use super::columns::Column;
 use super::{Dwelling, Stock};
-use crate::typology::default_geometry;
+use crate::typology::typical_geometry;
 
 /// How to write a stock table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,7 +118,7 @@ fn cell(stock: &Stock, d: &Dwelling, column: Column, format: StockFormat) -> Str
     let name = |names: &super::Names, index: Option<u32>| {
         index.map(|i| names.get(i).to_string()).unwrap_or_default()
     };
-    let default = || default_geometry(d.dwelling_type, d.floor_area_m2, d.position);
+    let default = || typical_geometry(d.dwelling_type, d.build_year, d.floor_area_m2, d.position);
     let area = |value: f64, default_value: f64| {
         if value == default_value {
             String::new()
