@@ -22,6 +22,7 @@
 //! ```
 pub mod assess;
 pub mod catalogue;
+pub mod energy_use;
 pub mod evaluate;
 pub mod generate;
 pub mod label;
@@ -37,6 +38,7 @@ pub mod report;
 pub mod scenario;
 pub mod sector;
 pub mod stock;
+pub mod tenants;
 pub mod typology;
 
 pub use catalogue::Catalogue;
