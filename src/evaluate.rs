@@ -79,6 +79,8 @@ pub struct TrajectoryRow {
     pub direct_co2_kg_m2: f64,
     /// Share of dwellings low-temperature ready.
     pub low_temp_ready_share: f64,
+    /// Share of dwellings ready for a sustainable heat source (low or medium temperature).
+    pub ready_for_sustainable_heat_share: f64,
     /// Floor-area-weighted average Q_H,nd minus the weighted average isolatiestandaard (kWh/m²).
     pub avg_distance_to_standaard_kwh_m2: f64,
     /// Dwellings treated this year.
@@ -362,6 +364,7 @@ struct Sums {
     labels: [i64; 11],
     gas_free: i64,
     low_temp_ready: i64,
+    ready: i64,
     co2_kg: f64,
     direct_co2_kg: f64,
     bill_eur: f64,
@@ -382,6 +385,7 @@ impl Sums {
         self.labels[p.label.index()] += s;
         self.gas_free += s * i64::from(p.gas_free);
         self.low_temp_ready += s * i64::from(p.low_temp_ready);
+        self.ready += s * i64::from(p.ready_for_sustainable_heat);
         self.co2_kg += sign * p.co2_kg;
         self.direct_co2_kg += sign * p.direct_co2_kg;
         self.bill_eur += sign * p.energy_bill_eur;
@@ -399,6 +403,7 @@ impl Sums {
         }
         self.gas_free += other.gas_free;
         self.low_temp_ready += other.low_temp_ready;
+        self.ready += other.ready;
         self.co2_kg += other.co2_kg;
         self.direct_co2_kg += other.direct_co2_kg;
         self.bill_eur += other.bill_eur;
@@ -492,6 +497,7 @@ fn trajectory(
             },
             direct_co2_kg_m2: s.direct_co2_kg / s.area.max(1e-12),
             low_temp_ready_share: s.low_temp_ready as f64 / n,
+            ready_for_sustainable_heat_share: s.ready as f64 / n,
             avg_distance_to_standaard_kwh_m2: (s.area_heat_demand - s.area_standaard)
                 / s.area.max(1e-12),
             dwellings_treated: treated,
@@ -613,6 +619,25 @@ fn targets(scenario: &Scenario, trajectory: &[TrajectoryRow]) -> Vec<TargetResul
                     shortfall,
                     unit: "dwellings",
                     hard: scenario.targets.gas_free_hard,
+                });
+            }
+        }
+    }
+    if let Some(share) = scenario.targets.ready_share {
+        let year = scenario.targets.ready_year;
+        if year <= scenario.last_year {
+            if let Some(r) = row_of(clamp(year)) {
+                let required = (share * n as f64).ceil() / n.max(1) as f64;
+                let shortfall = (required - r.ready_for_sustainable_heat_share).max(0.0);
+                out.push(TargetResult {
+                    name: "ready_for_sustainable_heat".into(),
+                    year: r.year,
+                    target: share,
+                    achieved: r.ready_for_sustainable_heat_share,
+                    met: shortfall <= 1e-12,
+                    shortfall,
+                    unit: "share",
+                    hard: scenario.targets.ready_hard,
                 });
             }
         }

@@ -33,6 +33,7 @@ pub mod output;
 pub mod performance;
 pub mod pipeline;
 pub mod plan;
+pub mod readiness;
 pub mod reference;
 pub mod report;
 pub mod scenario;

@@ -34,6 +34,10 @@ pub struct Performance {
     pub energy_bill_eur: f64,
     /// Yearly CO2 of that energy (kg), on actual use.
     pub co2_kg: f64,
+    /// Ready for a sustainable heat source ([`crate::readiness`]).
+    pub ready_for_sustainable_heat: bool,
+    /// The supply temperature the dwelling needs.
+    pub supply_temperature: crate::readiness::SupplyTemperature,
     /// Actual natural gas use (m³ a year).
     pub gas_m3: f64,
     /// Direct CO2 of the gas burnt in the dwelling (kg a year), on actual use: what the Aedes
@@ -225,6 +229,14 @@ impl<'a> DwellingModel<'a> {
             bill += e.district_heat_fixed_eur_per_year;
         }
         let direct_co2_kg = gas_m3 * e.gas_co2_kg_per_m3;
+        // The same test as `low_temp_ready` (Q_H,nd at most the standaard plus the margin), so
+        // the options' readiness gains are those of the solvers' readiness row.
+        let supply = crate::readiness::SupplyTemperature::of(
+            dwelling.build_year,
+            qh,
+            basis.standaard_kwh_m2,
+            self.params.low_temp_margin_kwh_m2,
+        );
         let co2_kg = direct_co2_kg
             + net_electricity_kwh * e.electricity_co2_kg_per_kwh
             + heat_kwh * e.district_heat_co2_kg_per_kwh;
@@ -235,6 +247,8 @@ impl<'a> DwellingModel<'a> {
             gas_free: state.heating.is_gas_free(),
             standaard_kwh_m2: basis.standaard_kwh_m2,
             low_temp_ready: qh <= basis.standaard_kwh_m2 + self.params.low_temp_margin_kwh_m2,
+            ready_for_sustainable_heat: supply.is_ready(),
+            supply_temperature: supply,
             energy_bill_eur: bill,
             co2_kg,
             gas_m3,

@@ -154,6 +154,13 @@ pub struct Targets {
     pub gas_free_hard: bool,
     /// No E, F or G labels from this year on.
     pub efg_phase_out_year: Option<u16>,
+    /// Share of dwellings ready for a sustainable heat source ([`crate::readiness`]; the letter:
+    /// more than 80 % after 2034). No target when absent.
+    pub ready_share: Option<f64>,
+    /// Year of the readiness target.
+    pub ready_year: u16,
+    /// The readiness target is enforced (default) rather than an expected outcome.
+    pub ready_hard: bool,
 }
 
 impl Default for Targets {
@@ -168,6 +175,9 @@ impl Default for Targets {
             gas_free_year: 2034,
             gas_free_hard: true,
             efg_phase_out_year: Some(2028),
+            ready_share: None,
+            ready_year: 2034,
+            ready_hard: true,
         }
     }
 }
@@ -198,6 +208,12 @@ struct TargetsWritten {
     gas_free_hard: bool,
     #[serde(default = "default_efg_year")]
     efg_phase_out_year: Option<u16>,
+    #[serde(default)]
+    ready_share: Option<f64>,
+    #[serde(default = "default_target_year")]
+    ready_year: u16,
+    #[serde(default = "default_true")]
+    ready_hard: bool,
 }
 
 fn default_label_a_share() -> Option<f64> {
@@ -228,6 +244,9 @@ impl From<TargetsWritten> for Targets {
             gas_free_year: w.gas_free_year,
             gas_free_hard: w.gas_free_hard,
             efg_phase_out_year: w.efg_phase_out_year,
+            ready_share: w.ready_share,
+            ready_year: w.ready_year,
+            ready_hard: w.ready_hard,
         }
     }
 }
@@ -563,6 +582,7 @@ impl Scenario {
         for (field, value) in [
             ("targets.label_a_share", t.label_a_share),
             ("targets.gas_free_share", t.gas_free_share),
+            ("targets.ready_share", t.ready_share),
         ] {
             if let Some(v) = value {
                 if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
@@ -584,6 +604,7 @@ impl Scenario {
         for (field, year) in [
             ("targets.label_a_year", Some(t.label_a_year)),
             ("targets.gas_free_year", Some(t.gas_free_year)),
+            ("targets.ready_year", Some(t.ready_year)),
             ("targets.efg_phase_out_year", t.efg_phase_out_year),
         ] {
             if let Some(y) = year {
@@ -830,6 +851,13 @@ impl Scenario {
             GasFreeBasis::Conversions => (gas_free_at_baseline + target).min(dwellings as f64),
             GasFreeBasis::Stock => target,
         })
+    }
+
+    /// Required number of dwellings ready for a sustainable heat source in the target year.
+    pub fn ready_required(&self, dwellings: usize) -> Option<f64> {
+        self.targets
+            .ready_share
+            .map(|share| (share * dwellings as f64).ceil())
     }
 
     /// Required number of dwellings at label A or better in the target year.

@@ -201,3 +201,92 @@ fn gas_use_of_a_gas_boiler_dwelling_is_corrected_to_actual_use_by_label() {
     // A terraced 1970 dwelling with a boiler burns about what CBS measures for rented homes.
     assert!((600.0..1600.0).contains(&gas.gas_m3), "{}", gas.gas_m3);
 }
+
+#[test]
+fn every_solver_meets_or_reports_a_readiness_target() {
+    use heatpath::optimise::decomposition::Decomposition;
+    use heatpath::optimise::greedy::Greedy;
+    use heatpath::optimise::lp::Lp;
+    use heatpath::Solver;
+    let solvers: [&dyn Solver; 3] = [&Greedy, &Lp::default(), &Decomposition::default()];
+    for solver in solvers {
+        let scenario = Scenario::from_toml(
+            "stock = \"g.csv\"\n[targets]\nready_share = 0.8\nready_year = 2034\nlabel_a_hard = false\n",
+            Path::new("s.toml"),
+        )
+        .unwrap();
+        let stock = heatpath::generate::generate(
+            &heatpath::generate::GenerateOptions {
+                dwellings: 300,
+                corporations: 1,
+                regions: None,
+                seed: 7,
+            },
+            &scenario.model,
+            &scenario.energy,
+        )
+        .unwrap();
+        let report = heatpath::stock::ReadReport {
+            separator: ',',
+            decimal_comma: false,
+            encoding: "UTF-8",
+            ignored_columns: Vec::new(),
+        };
+        let p = prepare_from(
+            scenario,
+            stock,
+            report,
+            Catalogue::default(),
+            Instant::now(),
+            None,
+        )
+        .unwrap();
+        let before = p.options.totals.low_temp_ready / p.options.totals.dwellings;
+        let run = heatpath::solve(p, solver, &[], &mut heatpath::optimise::Silent).unwrap();
+        let target = run
+            .evaluation
+            .targets
+            .iter()
+            .find(|t| t.name == "ready_for_sustainable_heat")
+            .expect("the readiness target is reported");
+        let row = run
+            .evaluation
+            .trajectory
+            .iter()
+            .find(|r| r.year == 2034)
+            .unwrap();
+        assert_eq!(target.achieved, row.ready_for_sustainable_heat_share);
+        assert!(
+            target.met || target.achieved > before + 0.2,
+            "{}: readiness {} from {before}",
+            solver.name(),
+            target.achieved
+        );
+    }
+}
+
+#[test]
+fn readiness_is_per_dwelling_and_its_temperature_follows_the_period() {
+    let p = prepared("");
+    let e = evaluate(&p, &plan(&p, &[("other", "shell_deep", 2027)]));
+    let after = &e.dwellings[2].after;
+    // A 1965 terraced house insulated deeply meets its standaard: ready at low temperature.
+    assert!(after.qh_nd_kwh_m2 <= after.standaard_kwh_m2);
+    assert!(after.ready_for_sustainable_heat);
+    assert_eq!(
+        after.supply_temperature,
+        heatpath::readiness::SupplyTemperature::Low
+    );
+    assert!(!e.dwellings[2].before.ready_for_sustainable_heat);
+    let share = e
+        .trajectory
+        .last()
+        .unwrap()
+        .ready_for_sustainable_heat_share;
+    let ready = e
+        .dwellings
+        .iter()
+        .filter(|d| d.after.ready_for_sustainable_heat)
+        .count();
+    assert!((share - ready as f64 / 3.0).abs() < 1e-12);
+}

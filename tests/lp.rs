@@ -75,6 +75,7 @@ fn problem<'a>(
         capacity_dwellings: vec![None; n],
         label_a: None,
         gas_free: None,
+        ready: None,
         efg_deadline: None,
     }
 }

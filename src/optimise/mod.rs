@@ -49,6 +49,9 @@ pub struct Problem<'a> {
     pub label_a: Option<CountTarget>,
     /// Gas-free target.
     pub gas_free: Option<CountTarget>,
+    /// Dwellings ready for a sustainable heat source (gains: the options'
+    /// `low_temp_ready_gain`, the same test as [`crate::readiness`]'s).
+    pub ready: Option<CountTarget>,
     /// Year index by which every E/F/G dwelling must be lifted to D or better.
     pub efg_deadline: Option<usize>,
 }
@@ -107,6 +110,13 @@ impl<'a> Problem<'a> {
                     .filter(|_| scenario.targets.gas_free_hard),
                 scenario.targets.gas_free_year,
                 totals.gas_free,
+            ),
+            ready: count_target(
+                scenario
+                    .ready_required(n)
+                    .filter(|_| scenario.targets.ready_hard),
+                scenario.targets.ready_year,
+                totals.low_temp_ready,
             ),
             efg_deadline: scenario
                 .targets

@@ -93,6 +93,7 @@ fn target_name(name: &str) -> &str {
         "label_a_share" => "label A or better",
         "gas_free_dwellings" => "gas-free dwellings",
         "gas_free_conversions" => "dwellings made gas-free",
+        "ready_for_sustainable_heat" => "ready for a sustainable heat source",
         "efg_phase_out" => "no E/F/G",
         other => other,
     }

@@ -42,6 +42,8 @@ pub struct YearFigures {
     pub direct_co2_kg_m2: f64,
     /// Existing dwellings with gas made gas-free since the baseline.
     pub gas_free_conversions: u64,
+    /// Share ready for a sustainable heat source.
+    pub ready_for_sustainable_heat_share: f64,
     /// Dwellings per label, A++++ first.
     pub labels: Vec<LabelCount>,
 }
@@ -206,6 +208,7 @@ fn figures(r: &crate::evaluate::TrajectoryRow) -> YearFigures {
         co2_tonnes: r.co2_tonnes,
         direct_co2_kg_m2: r.direct_co2_kg_m2,
         gas_free_conversions: r.gas_free_conversions,
+        ready_for_sustainable_heat_share: r.ready_for_sustainable_heat_share,
         labels: crate::label::EnergyLabel::ALL
             .iter()
             .zip(r.label_counts)

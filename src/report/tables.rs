@@ -102,6 +102,7 @@ pub fn trajectory_header() -> Vec<String> {
         "households_improved",
         "avg_saving_per_improved_household_eur",
         "direct_co2_kg_m2",
+        "ready_for_sustainable_heat_share",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -137,6 +138,7 @@ pub fn write_trajectory<W: Write>(out: W, run: &PlanRun) -> io::Result<()> {
             r.households_improved.to_string(),
             fixed(r.avg_saving_per_improved_household_eur, 2),
             fixed(r.direct_co2_kg_m2, 3),
+            fixed(r.ready_for_sustainable_heat_share, 6),
         ];
         row.extend(r.label_counts.iter().map(|c| c.to_string()));
         w.write_record(&row)?;
@@ -207,7 +209,7 @@ pub fn write_plan<W: Write>(out: W, run: &PlanRun) -> io::Result<()> {
 }
 
 /// Columns of `plan_dwellings.csv`.
-const PLAN_DWELLINGS_HEADER: [&str; 21] = [
+const PLAN_DWELLINGS_HEADER: [&str; 23] = [
     "dwelling_id",
     "unit_id",
     "floor_area_m2",
@@ -229,6 +231,8 @@ const PLAN_DWELLINGS_HEADER: [&str; 21] = [
     "gas_m3_before",
     "gas_m3_after",
     "household_improved",
+    "ready_for_sustainable_heat_after",
+    "supply_temperature_c_after",
 ];
 
 /// Writes `plan_dwellings.csv` into `file` at positions, formatting and writing chunks in
@@ -355,6 +359,10 @@ fn plan_dwellings_rows(run: &PlanRun, start: usize) -> Vec<u8> {
                         .households_improved
                         .is_improved(&o.before, &o.after),
             ));
+            buf.push(b',');
+            buf.extend_from_slice(bool_text(o.after.ready_for_sustainable_heat));
+            buf.push(b',');
+            push_fixed(&mut buf, o.after.supply_temperature.celsius(), 0);
             buf.push(b'\n');
         }
         buf
