@@ -608,8 +608,17 @@ pub struct Catalogue {
 }
 
 const DEFAULT_PACKAGES_TOML: &str = include_str!("../data/packages.toml");
+/// Element levels beyond Hestia's table (roof insulation from the inside).
+const EXTRA_MEASURES_TOML: &str = include_str!("../data/extra_measures.toml");
 
 fn default_elements() -> Vec<ElementLevel> {
+    #[derive(Deserialize)]
+    struct Extra {
+        element: Vec<ElementLevel>,
+    }
+    let extra = toml::from_str::<Extra>(EXTRA_MEASURES_TOML)
+        .map(|e| e.element)
+        .unwrap_or_default();
     reference::rows(reference::MEASURE_COSTS_CSV)
         .into_iter()
         .filter_map(|r| {
@@ -634,6 +643,7 @@ fn default_elements() -> Vec<ElementLevel> {
                 overhead_rate: None,
             })
         })
+        .chain(extra)
         .collect()
 }
 
@@ -1335,6 +1345,20 @@ mod tests {
         assert_eq!(c.heating.boiler_lifetime_years, 15);
         assert!(c.packages.len() >= 10);
         assert!(c.package("shell_basic").is_some());
+        let inside = c
+            .elements
+            .iter()
+            .find(|e| e.kind == ElementKind::PitchedRoof && e.level == "N3_inside")
+            .expect("roof insulation from the inside");
+        assert!(inside.cost_eur_m2.is_some());
+        let d = dwelling(DwellingType::TerracedMid, 1970);
+        let p = ModelParams::default();
+        let app = |id: &str| c.apply(c.package(id).unwrap().1, &d, SINGLE, &p).unwrap();
+        assert_eq!(app("roof_inside").envelope.roof_rc, 3.5);
+        assert!(
+            app("roof_inside").envelope_cost_standalone_eur
+                < 0.5 * app("roof").envelope_cost_standalone_eur
+        );
     }
 
     #[test]
@@ -1522,8 +1546,9 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            err.to_string()
-                .contains("field `roof`: value `N9`: expected a level with costs: N2, N3, N4"),
+            err.to_string().contains(
+                "field `roof`: value `N9`: expected a level with costs: N2, N3, N3_inside, N4"
+            ),
             "{err}"
         );
         let err = Catalogue::from_toml(

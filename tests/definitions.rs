@@ -115,7 +115,7 @@ fn a_hybrid_heat_pump_is_no_conversion_and_the_solvers_make_the_conversions_aske
     assert_eq!(e.trajectory.last().unwrap().gas_free_conversions, 0);
     let run = heatpath::solve(
         p,
-        &heatpath::optimise::greedy::Greedy::default(),
+        &heatpath::optimise::greedy::Greedy,
         &[],
         &mut heatpath::optimise::Silent,
     )
