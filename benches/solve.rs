@@ -30,7 +30,7 @@ fn prepared(dwellings: usize, seed: u64) -> Prepared {
         separator: ',',
         decimal_comma: false,
         encoding: "UTF-8",
-        ignored_columns: Vec::new(),
+        ..Default::default()
     };
     prepare_from(
         scenario,

@@ -69,6 +69,12 @@ impl ElementKind {
         })
     }
 
+    /// Insulation works whose labour pays the reduced VAT rate (floors, facades, roofs and
+    /// insulating glass; not doors or draught-proofing).
+    fn is_insulation(self) -> bool {
+        !matches!(self, ElementKind::Door | ElementKind::Airtightness)
+    }
+
     /// Higher values are better (Rc), rather than lower (U, qv10).
     fn higher_is_better(self) -> bool {
         !matches!(
@@ -105,11 +111,71 @@ pub enum Scale {
     Project,
 }
 
-/// Eight prices in Hestia's column order: zst_egw_ind, zst_egw_prj, zst_mgw_ind, zst_mgw_prj,
-/// nat_egw_ind, nat_egw_prj, nat_mgw_ind, nat_mgw_prj.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(transparent)]
+/// Eight direct prices (excluding VAT and overheads unless the catalogue's `[cost_basis]` says
+/// otherwise) in Hestia's column order: zst_egw_ind, zst_egw_prj, zst_mgw_ind, zst_mgw_prj,
+/// nat_egw_ind, nat_egw_prj, nat_mgw_ind, nat_mgw_prj. In a catalogue file they are written
+/// with the names of [`COST_TABLE_KEYS`], so that a corporation entering its own contractor's
+/// prices knows which is which; the older unlabelled array of eight is still read.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CostTable(pub [f64; 8]);
+
+/// The names of a [`CostTable`]'s eight prices in a catalogue file, in order: moment (standalone
+/// or at a natural moment), single- or multi-family, individual dwelling or project.
+pub const COST_TABLE_KEYS: [&str; 8] = [
+    "standalone_single_family_individual",
+    "standalone_single_family_project",
+    "standalone_multi_family_individual",
+    "standalone_multi_family_project",
+    "natural_single_family_individual",
+    "natural_single_family_project",
+    "natural_multi_family_individual",
+    "natural_multi_family_project",
+];
+
+impl Serialize for CostTable {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(8))?;
+        for (key, value) in COST_TABLE_KEYS.iter().zip(self.0) {
+            map.serialize_entry(key, &value)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for CostTable {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        /// The named form of a catalogue file, or the older array of eight.
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Named(BTreeMap<String, f64>),
+            Array([f64; 8]),
+        }
+        match Written::deserialize(deserializer)? {
+            Written::Array(prices) => Ok(CostTable(prices)),
+            Written::Named(map) => {
+                let mut prices = [0.0; 8];
+                for (key, value) in &map {
+                    let Some(i) = COST_TABLE_KEYS.iter().position(|k| k == key) else {
+                        return Err(serde::de::Error::custom(format!(
+                            "unknown price `{key}`: expected {}",
+                            COST_TABLE_KEYS.join(", ")
+                        )));
+                    };
+                    prices[i] = *value;
+                }
+                if let Some(missing) = COST_TABLE_KEYS.iter().find(|k| !map.contains_key(**k)) {
+                    return Err(serde::de::Error::custom(format!(
+                        "missing price `{missing}`: all eight of {} are needed",
+                        COST_TABLE_KEYS.join(", ")
+                    )));
+                }
+                Ok(CostTable(prices))
+            }
+        }
+    }
+}
 
 impl CostTable {
     /// The price for a moment, family and scale.
@@ -144,6 +210,13 @@ pub struct ElementLevel {
     /// existing states.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_eur_m2: Option<CostTable>,
+    /// This measure's VAT rate as a whole, replacing the cost basis's rule (standard rate, or the
+    /// reduced rate on the labour share of insulation works).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vat_rate: Option<f64>,
+    /// This measure's overhead rate, replacing the cost basis's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overhead_rate: Option<f64>,
 }
 
 /// A change of ventilation system with its cost per dwelling.
@@ -156,6 +229,66 @@ pub struct VentilationChange {
     pub to: Ventilation,
     /// Cost per dwelling, price base year.
     pub cost_eur: CostTable,
+}
+
+/// What a housing corporation pays on top of a contractor's direct price: VAT it cannot reclaim
+/// and its own project overheads. Every cost the catalogue reports (and so every plan, trajectory
+/// and target in euros) is on this basis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CostBasis {
+    /// The catalogue's prices already include VAT (e.g. a corporation's own invoice totals), so no
+    /// VAT is added. False for the built-in prices: Hestia's costs exclude VAT.
+    pub prices_include_vat: bool,
+    /// Standard VAT rate, 21 % (Wet op de omzetbelasting 1968, art. 9). A corporation cannot
+    /// reclaim it: letting dwellings is VAT-exempt (art. 11), so VAT is a cost to it.
+    pub vat_rate: f64,
+    /// Reduced VAT rate on the labour of insulating a dwelling older than two years, 9 % (Wet OB
+    /// 1968, tabel I, onderdeel b: isolatiewerkzaamheden aan woningen). The rate is tied to the
+    /// work on a dwelling, not to who owns it, so it applies to rented corporation dwellings;
+    /// the insulation materials stay at the standard rate.
+    pub vat_rate_insulation_labour: f64,
+    /// Share of an insulation measure's direct price that is labour, taxed at the reduced rate.
+    /// Assumption: one half (no public split of Hestia's costs; cavity fill is mostly labour,
+    /// triple glazing mostly material).
+    pub insulation_labour_share: f64,
+    /// Overheads (bijkomende kosten: design, supervision, project management, tenant guidance,
+    /// scaffolding, asbestos survey, new label registration) as a share of the direct price,
+    /// themselves subject to VAT. Assumption: 20 %, within the 15–30 % of sector practice; no
+    /// public norm was found.
+    pub overhead_rate: f64,
+}
+
+impl Default for CostBasis {
+    fn default() -> Self {
+        CostBasis {
+            prices_include_vat: false,
+            vat_rate: 0.21,
+            vat_rate_insulation_labour: 0.09,
+            insulation_labour_share: 0.5,
+            overhead_rate: 0.20,
+        }
+    }
+}
+
+impl CostBasis {
+    /// The VAT rate on a measure as a whole: the standard rate, or for insulation works the
+    /// reduced rate on their labour share; zero when the prices already include VAT.
+    pub fn vat_rate_of(&self, insulation: bool) -> f64 {
+        if self.prices_include_vat {
+            0.0
+        } else if insulation {
+            self.insulation_labour_share * self.vat_rate_insulation_labour
+                + (1.0 - self.insulation_labour_share) * self.vat_rate
+        } else {
+            self.vat_rate
+        }
+    }
+
+    /// What a corporation pays per euro of direct price: (1 + overheads) × (1 + VAT).
+    pub fn factor(&self, vat_rate: f64, overhead_rate: f64) -> f64 {
+        (1.0 + overhead_rate) * (1.0 + vat_rate)
+    }
 }
 
 /// Heating installation costs (price base year) and sizing assumptions.
@@ -184,6 +317,11 @@ pub struct HeatingCosts {
     pub boiler_lifetime_years: u16,
     /// Design temperature difference for sizing heat pumps (K): 20 °C inside, −10 °C outside.
     pub design_temperature_difference_k: f64,
+    /// Making a dwelling gas-free beyond its heating: an induction hob in place of the gas one
+    /// and the removal of the gas connection, charged with every change to an all-electric heat
+    /// pump or district heating of a dwelling that had gas. Assumption: €1,500 (induction hob
+    /// and pans about €1,000; the grid operator's removal of the connection about €500).
+    pub gas_free_extras_eur: f64,
 }
 
 impl Default for HeatingCosts {
@@ -213,6 +351,7 @@ impl Default for HeatingCosts {
             boiler_replacement_eur: mid("HR", 2, 3),
             boiler_lifetime_years: lifetime,
             design_temperature_difference_k: 30.0,
+            gas_free_extras_eur: 1500.0,
         }
     }
 }
@@ -281,6 +420,10 @@ pub struct PackageSpec {
     /// Heating change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heating: Option<HeatingChange>,
+    /// This package's overhead rate, replacing the cost basis's and its measures' (e.g. a
+    /// corporation's framework contract with its own project costs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overhead_rate: Option<f64>,
 }
 
 /// The element slots of a package.
@@ -424,6 +567,9 @@ pub struct CatalogueFile {
     /// Price level year of the costs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_base_year: Option<u16>,
+    /// VAT and overheads on top of the direct prices (field by field defaulted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_basis: Option<CostBasis>,
     /// Heating costs (replaces the default heating section as a whole, field by field defaulted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heating: Option<HeatingCosts>,
@@ -453,6 +599,8 @@ pub struct Catalogue {
     pub ventilation_changes: Vec<VentilationChange>,
     /// Heating costs.
     pub heating: HeatingCosts,
+    /// VAT and overheads on the direct prices.
+    pub cost_basis: CostBasis,
     /// Packages, in catalogue order.
     pub packages: Vec<Package>,
     /// Where it came from (`built-in` or a file).
@@ -460,8 +608,17 @@ pub struct Catalogue {
 }
 
 const DEFAULT_PACKAGES_TOML: &str = include_str!("../data/packages.toml");
+/// Element levels beyond Hestia's table (roof insulation from the inside).
+const EXTRA_MEASURES_TOML: &str = include_str!("../data/extra_measures.toml");
 
 fn default_elements() -> Vec<ElementLevel> {
+    #[derive(Deserialize)]
+    struct Extra {
+        element: Vec<ElementLevel>,
+    }
+    let extra = toml::from_str::<Extra>(EXTRA_MEASURES_TOML)
+        .map(|e| e.element)
+        .unwrap_or_default();
     reference::rows(reference::MEASURE_COSTS_CSV)
         .into_iter()
         .filter_map(|r| {
@@ -482,8 +639,11 @@ fn default_elements() -> Vec<ElementLevel> {
                 measure: r[2].to_string(),
                 value: r[11].parse().ok()?,
                 cost_eur_m2,
+                vat_rate: None,
+                overhead_rate: None,
             })
         })
+        .chain(extra)
         .collect()
 }
 
@@ -546,6 +706,7 @@ impl Catalogue {
     pub fn to_file(&self) -> CatalogueFile {
         CatalogueFile {
             price_base_year: Some(self.price_base_year),
+            cost_basis: Some(self.cost_basis.clone()),
             heating: Some(self.heating.clone()),
             elements: self.elements.clone(),
             ventilation_changes: self.ventilation_changes.clone(),
@@ -604,6 +765,14 @@ impl Catalogue {
                     ));
                 }
             }
+            for (field, rate) in [
+                ("vat_rate", level.vat_rate),
+                ("overhead_rate", level.overhead_rate),
+            ] {
+                if let Some(r) = rate.filter(|r| !(r.is_finite() && (0.0..=1.0).contains(r))) {
+                    return Err(invalid(entry, field, r.to_string(), "a rate from 0 to 1"));
+                }
+            }
             match elements
                 .iter_mut()
                 .find(|e| e.kind == level.kind && e.level == level.level)
@@ -649,6 +818,7 @@ impl Catalogue {
                 heating.district_heating_connection_eur,
             ),
             ("boiler_replacement_eur", heating.boiler_replacement_eur),
+            ("gas_free_extras_eur", heating.gas_free_extras_eur),
             (
                 "design_temperature_difference_k",
                 heating.design_temperature_difference_k,
@@ -671,6 +841,29 @@ impl Catalogue {
                 heating.hybrid_capacity_share.to_string(),
                 "a share from 0 to 1",
             ));
+        }
+
+        let cost_basis = file.cost_basis.unwrap_or_default();
+        for (field, rate) in [
+            ("vat_rate", cost_basis.vat_rate),
+            (
+                "vat_rate_insulation_labour",
+                cost_basis.vat_rate_insulation_labour,
+            ),
+            (
+                "insulation_labour_share",
+                cost_basis.insulation_labour_share,
+            ),
+            ("overhead_rate", cost_basis.overhead_rate),
+        ] {
+            if !(rate.is_finite() && (0.0..=1.0).contains(&rate)) {
+                return Err(invalid(
+                    "[cost_basis]".into(),
+                    field,
+                    rate.to_string(),
+                    "a rate from 0 to 1 (0.21 = 21 %)",
+                ));
+            }
         }
 
         let mut specs = if file.packages.is_empty() || file.include_default_packages {
@@ -757,6 +950,17 @@ impl Catalogue {
                     ));
                 }
             }
+            if let Some(r) = spec
+                .overhead_rate
+                .filter(|r| !(r.is_finite() && (0.0..=1.0).contains(r)))
+            {
+                return Err(invalid(
+                    entry,
+                    "overhead_rate",
+                    r.to_string(),
+                    "a rate from 0 to 1",
+                ));
+            }
             if !any {
                 return Err(invalid(
                     entry,
@@ -772,6 +976,7 @@ impl Catalogue {
             elements,
             ventilation_changes,
             heating,
+            cost_basis,
             packages,
             source: "built-in".to_string(),
         })
@@ -780,6 +985,23 @@ impl Catalogue {
     /// The package with this id.
     pub fn package(&self, id: &str) -> Option<(usize, &Package)> {
         self.packages.iter().enumerate().find(|(_, p)| p.id() == id)
+    }
+
+    /// The avoided boiler replacement a heat pump or district heating earns at the boiler's end
+    /// of life, as the corporation would pay it: with VAT, without project overheads (a
+    /// like-for-like replacement is ordinary maintenance).
+    pub fn boiler_credit_eur(&self) -> f64 {
+        self.heating.boiler_replacement_eur * (1.0 + self.cost_basis.vat_rate_of(false))
+    }
+
+    /// The overhead rate of a package's measure: the package's, else the measure's, else the
+    /// cost basis's.
+    fn overhead_rate(&self, package: &Package, measure: Option<f64>) -> f64 {
+        package
+            .spec
+            .overhead_rate
+            .or(measure)
+            .unwrap_or(self.cost_basis.overhead_rate)
     }
 }
 
@@ -821,14 +1043,14 @@ impl Application {
         &self,
         envelope_moment: Moment,
         boiler_end_of_life: bool,
-        heating: &HeatingCosts,
+        boiler_credit_eur: f64,
     ) -> f64 {
         let envelope = match envelope_moment {
             Moment::Standalone => self.envelope_cost_standalone_eur,
             Moment::Natural => self.envelope_cost_natural_eur,
         };
         let credit = if self.replaces_boiler && boiler_end_of_life {
-            heating.boiler_replacement_eur.min(self.heating_cost_eur)
+            boiler_credit_eur.min(self.heating_cost_eur)
         } else {
             0.0
         };
@@ -959,11 +1181,22 @@ impl Catalogue {
                 continue;
             }
             set_element_value(&mut envelope, *kind, level.value);
-            standalone += area * costs.get(Moment::Standalone, price.family, price.scale);
-            natural += area * costs.get(Moment::Natural, price.family, price.scale);
+            let vat = level
+                .vat_rate
+                .unwrap_or_else(|| self.cost_basis.vat_rate_of(kind.is_insulation()));
+            let factor = self
+                .cost_basis
+                .factor(vat, self.overhead_rate(package, level.overhead_rate));
+            standalone += area * costs.get(Moment::Standalone, price.family, price.scale) * factor;
+            natural += area * costs.get(Moment::Natural, price.family, price.scale) * factor;
             changed = true;
         }
 
+        // Installations (ventilation, heating) pay the standard VAT rate.
+        let installation_factor = self.cost_basis.factor(
+            self.cost_basis.vat_rate_of(false),
+            self.overhead_rate(package, None),
+        );
         let mut ventilation = dwelling.ventilation;
         if let Some(target) = package.spec.ventilation {
             if target > dwelling.ventilation {
@@ -975,10 +1208,12 @@ impl Catalogue {
                     standalone +=
                         change
                             .cost_eur
-                            .get(Moment::Standalone, price.family, price.scale);
+                            .get(Moment::Standalone, price.family, price.scale)
+                            * installation_factor;
                     natural += change
                         .cost_eur
-                        .get(Moment::Natural, price.family, price.scale);
+                        .get(Moment::Natural, price.family, price.scale)
+                        * installation_factor;
                     ventilation = target;
                     changed = true;
                 }
@@ -1038,6 +1273,12 @@ impl Catalogue {
                     }
                     HeatingChange::DistrictHeating => self.heating.district_heating_connection_eur,
                 };
+                // Gas-free means no gas connection at all: cooking moves to induction and the
+                // connection is removed.
+                if change != HeatingChange::HybridHeatPump && !dwelling.heating.is_gas_free() {
+                    heating_cost_eur += self.heating.gas_free_extras_eur;
+                }
+                heating_cost_eur *= installation_factor;
                 replaces_boiler =
                     change != HeatingChange::HybridHeatPump && dwelling.heating.has_boiler();
                 heating = change.system();
@@ -1128,6 +1369,20 @@ mod tests {
         assert_eq!(c.heating.boiler_lifetime_years, 15);
         assert!(c.packages.len() >= 10);
         assert!(c.package("shell_basic").is_some());
+        let inside = c
+            .elements
+            .iter()
+            .find(|e| e.kind == ElementKind::PitchedRoof && e.level == "N3_inside")
+            .expect("roof insulation from the inside");
+        assert!(inside.cost_eur_m2.is_some());
+        let d = dwelling(DwellingType::TerracedMid, 1970);
+        let p = ModelParams::default();
+        let app = |id: &str| c.apply(c.package(id).unwrap().1, &d, SINGLE, &p).unwrap();
+        assert_eq!(app("roof_inside").envelope.roof_rc, 3.5);
+        assert!(
+            app("roof_inside").envelope_cost_standalone_eur
+                < 0.5 * app("roof").envelope_cost_standalone_eur
+        );
     }
 
     #[test]
@@ -1137,7 +1392,9 @@ mod tests {
         let (_, pkg) = c.package("cavity_fill").unwrap();
         let app = c.apply(pkg, &d, SINGLE, &ModelParams::default()).unwrap();
         assert_eq!(app.envelope.facade_rc, 1.8);
-        let expected = d.geometry.facade_opaque_m2() * 24.89;
+        // Hestia's direct price, plus 20 % overheads, plus VAT: 9 % on the labour half and 21 % on
+        // the material half of an insulation measure.
+        let expected = d.geometry.facade_opaque_m2() * 24.89 * 1.20 * 1.15;
         assert!((app.envelope_cost_standalone_eur - expected).abs() < 1e-9);
         assert!(app.envelope_cost_natural_eur < app.envelope_cost_standalone_eur);
     }
@@ -1185,10 +1442,11 @@ mod tests {
         let app = c.apply(pkg, &d, SINGLE, &ModelParams::default()).unwrap();
         assert_eq!(app.heating, Heating::DistrictHeating);
         assert!(app.replaces_boiler);
-        assert_eq!(
-            app.heating_cost_eur,
-            c.heating.district_heating_connection_eur
-        );
+        // Connection, induction cooking and gas disconnection, with overheads and 21 % VAT.
+        let expected = (c.heating.district_heating_connection_eur + c.heating.gas_free_extras_eur)
+            * 1.20
+            * 1.21;
+        assert!((app.heating_cost_eur - expected).abs() < 1e-9);
     }
 
     #[test]
@@ -1201,13 +1459,92 @@ mod tests {
         let deep = c.apply(bare, &d, SINGLE, &p).unwrap();
         let light = c.apply(basic, &d, SINGLE, &p).unwrap();
         assert!(deep.heating_cost_eur < light.heating_cost_eur);
-        let at_end_of_life = deep.cost_eur(Moment::Standalone, true, &c.heating);
-        let otherwise = deep.cost_eur(Moment::Standalone, false, &c.heating);
-        assert!((otherwise - at_end_of_life - c.heating.boiler_replacement_eur).abs() < 1e-9);
+        let at_end_of_life = deep.cost_eur(Moment::Standalone, true, c.boiler_credit_eur());
+        let otherwise = deep.cost_eur(Moment::Standalone, false, c.boiler_credit_eur());
+        assert!(
+            (otherwise - at_end_of_life - c.heating.boiler_replacement_eur * 1.21).abs() < 1e-9
+        );
         let hybrid = c
             .apply(c.package("hybrid").unwrap().1, &d, SINGLE, &p)
             .unwrap();
         assert!(!hybrid.replaces_boiler);
+    }
+
+    #[test]
+    fn a_packages_cost_includes_vat_and_overheads_and_both_can_be_overridden() {
+        let d = dwelling(DwellingType::TerracedMid, 1970);
+        let p = ModelParams::default();
+        let direct = Catalogue::from_toml(
+            "[cost_basis]\nvat_rate = 0\nvat_rate_insulation_labour = 0\noverhead_rate = 0\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        let default = Catalogue::default();
+        let cost = |c: &Catalogue, id: &str| {
+            let app = c.apply(c.package(id).unwrap().1, &d, SINGLE, &p).unwrap();
+            app.envelope_cost_standalone_eur + app.heating_cost_eur
+        };
+        // Glazing is insulation work: half labour at 9 %, half material at 21 %; overheads 20 %.
+        let ratio = cost(&default, "glazing") / cost(&direct, "glazing");
+        assert!((ratio - 1.20 * 1.15).abs() < 1e-9, "{ratio}");
+        // An installation pays the full rate.
+        let ratio = cost(&default, "hybrid") / cost(&direct, "hybrid");
+        assert!((ratio - 1.20 * 1.21).abs() < 1e-9, "{ratio}");
+
+        // A corporation's own invoice totals already include VAT; its framework contract for one
+        // package carries 10 % overheads.
+        let own = Catalogue::from_toml(
+            "[cost_basis]\nprices_include_vat = true\n[[package]]\nid = \"g\"\nglazing = \"N3\"\noverhead_rate = 0.1\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        let ratio = cost(&own, "g") / cost(&direct, "glazing");
+        assert!((ratio - 1.10).abs() < 1e-9, "{ratio}");
+
+        let err = Catalogue::from_toml("[cost_basis]\noverhead_rate = 2\n", Path::new("c.toml"))
+            .unwrap_err();
+        assert!(err.to_string().contains("overhead_rate"), "{err}");
+    }
+
+    #[test]
+    fn prices_are_written_with_names_and_the_old_arrays_still_read() {
+        let named = r#"
+            [[element]]
+            kind = "glazing"
+            level = "N3"
+            measure = "HR++"
+            value = 1.2
+            vat_rate = 0.21
+            [element.cost_eur_m2]
+            standalone_single_family_individual = 300
+            standalone_single_family_project = 290
+            standalone_multi_family_individual = 280
+            standalone_multi_family_project = 270
+            natural_single_family_individual = 260
+            natural_single_family_project = 250
+            natural_multi_family_individual = 240
+            natural_multi_family_project = 230
+        "#;
+        let c = Catalogue::from_toml(named, Path::new("c.toml")).unwrap();
+        let glazing = c
+            .elements
+            .iter()
+            .find(|e| e.kind == ElementKind::Glazing && e.level == "N3")
+            .unwrap();
+        assert_eq!(
+            glazing
+                .cost_eur_m2
+                .unwrap()
+                .get(Moment::Natural, Family::Multi, Scale::Individual),
+            240.0
+        );
+        let dump = toml::to_string(&c.to_file()).unwrap();
+        assert!(
+            dump.contains("standalone_single_family_individual = 300"),
+            "{dump}"
+        );
+        let array = "[[element]]\nkind = \"glazing\"\nlevel = \"N3\"\nmeasure = \"x\"\nvalue = 1.2\ncost_eur_m2 = [1, 2, 3, 4, 5, 6, 7, 8]\n";
+        assert!(Catalogue::from_toml(array, Path::new("c.toml")).is_ok());
     }
 
     #[test]
@@ -1233,8 +1570,9 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            err.to_string()
-                .contains("field `roof`: value `N9`: expected a level with costs: N2, N3, N4"),
+            err.to_string().contains(
+                "field `roof`: value `N9`: expected a level with costs: N2, N3, N3_inside, N4"
+            ),
             "{err}"
         );
         let err = Catalogue::from_toml(
@@ -1268,5 +1606,6 @@ mod tests {
         assert_eq!(back.elements, c.elements);
         assert_eq!(back.packages, c.packages);
         assert_eq!(back.heating, c.heating);
+        assert_eq!(back.cost_basis, c.cost_basis);
     }
 }

@@ -23,6 +23,7 @@
 pub mod assess;
 pub mod calibrate;
 pub mod catalogue;
+pub mod energy_use;
 pub mod evaluate;
 pub mod generate;
 pub mod input;
@@ -35,11 +36,13 @@ pub mod output;
 pub mod performance;
 pub mod pipeline;
 pub mod plan;
+pub mod readiness;
 pub mod reference;
 pub mod report;
 pub mod scenario;
 pub mod sector;
 pub mod stock;
+pub mod tenants;
 pub mod text;
 pub mod typology;
 

@@ -33,7 +33,7 @@ fn parse_bytes(text: &str) -> Option<u64> {
         _ => return None,
     };
     let bytes = number * factor;
-    (bytes.is_finite() && bytes >= 1.0 && bytes < 1e19).then_some(bytes as u64)
+    (1.0..1e19).contains(&bytes).then_some(bytes as u64)
 }
 
 fn read_number(path: &str) -> Option<u64> {
@@ -84,7 +84,7 @@ fn address_space_available() -> Option<u64> {
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    Some((limit.rlim_cur as u64).saturating_sub(used_kib * 1024))
+    Some(limit.rlim_cur.saturating_sub(used_kib * 1024))
 }
 
 #[cfg(not(unix))]

@@ -95,8 +95,8 @@ pub struct ModelParams {
     pub primary_factor_gas: f64,
     /// Primary fossil energy factor of electricity (NTA 8800:2022: 1.45).
     pub primary_factor_electricity: f64,
-    /// Primary fossil energy factor of district heat. Assumption: a typical declared value of
-    /// Dutch heat networks (NTA 8800 takes each network's own declaration).
+    /// Primary fossil energy factor of district heat: NTA 8800's forfaitary 0.9 for a network
+    /// without a declaration (table 5.2); set a network's declared value here where known.
     pub primary_factor_district_heat: f64,
     /// A dwelling is low-temperature ready when Q_H,nd ≤ isolatiestandaard + this margin
     /// (kWh/m²); the all-electric heat pump needs it.
@@ -138,7 +138,7 @@ impl Default for ModelParams {
             pv_yield_kwh_per_kwp: 875.0,
             primary_factor_gas: 1.0,
             primary_factor_electricity: 1.45,
-            primary_factor_district_heat: 0.8,
+            primary_factor_district_heat: 0.9,
             low_temp_margin_kwh_m2: 0.0,
             shell_label_a_margin_kwh_m2: 0.0,
             shell_label_b_margin_kwh_m2: 30.0,

@@ -470,7 +470,7 @@ pub fn build_options(
             .years()
             .map(|y| scenario.discount_factor(y))
             .collect(),
-        boiler_credit_eur: catalogue.heating.boiler_replacement_eur,
+        boiler_credit_eur: catalogue.boiler_credit_eur(),
         ..OptionSet::default()
     };
     set.unit_start.push(0);

@@ -29,10 +29,22 @@ pub struct Performance {
     pub standaard_kwh_m2: f64,
     /// Q_H,nd at most the isolatiestandaard plus the margin: ready for a low-temperature source.
     pub low_temp_ready: bool,
-    /// Tenant's yearly energy bill for heating, tap water and auxiliaries (euros).
+    /// Tenant's yearly energy bill for heating, tap water and auxiliaries (euros), on actual
+    /// use ([`crate::energy_use`]).
     pub energy_bill_eur: f64,
-    /// Yearly CO2 of that energy (kg).
+    /// Yearly CO2 of that energy (kg), on actual use.
     pub co2_kg: f64,
+    /// Ready for a sustainable heat source ([`crate::readiness`]).
+    pub ready_for_sustainable_heat: bool,
+    /// The supply temperature the dwelling needs.
+    pub supply_temperature: crate::readiness::SupplyTemperature,
+    /// Actual natural gas use (m³ a year).
+    pub gas_m3: f64,
+    /// Direct CO2 of the gas burnt in the dwelling (kg a year), on actual use: what the Aedes
+    /// benchmark measures from metered gas.
+    pub direct_co2_kg: f64,
+    /// Actual delivered energy: gas, electricity drawn and district heat (kWh a year).
+    pub delivered_kwh: f64,
 }
 
 /// The physical state of a dwelling's envelope and systems.
@@ -204,29 +216,48 @@ impl<'a> DwellingModel<'a> {
                 .calibration
                 .ep2_factor_for(dwelling.heating, state.heating);
         let e = self.energy;
-        let gas_m3 = use_.gas_kwh / e.gas_kwh_per_m3;
-        let net_electricity_kwh = use_.electricity_kwh - use_.pv_kwh;
+        let label = EnergyLabel::from_ep2(ep2);
+        // Bills and CO2 follow what households actually use, not the norm calculation.
+        let actual = e.actual_use.factor(label);
+        let gas_m3 = actual * use_.gas_kwh / e.gas_kwh_per_m3;
+        let electricity_kwh = actual * use_.electricity_kwh;
+        let heat_kwh = actual * use_.heat_kwh;
+        let net_electricity_kwh = electricity_kwh - use_.pv_kwh;
         let mut bill = gas_m3 * e.gas_eur_per_m3
             + net_electricity_kwh * e.electricity_eur_per_kwh
-            + use_.heat_kwh * e.district_heat_eur_per_gj / 277.777_777_777_777_8;
+            + heat_kwh * e.district_heat_eur_per_gj / 277.777_777_777_777_8;
         if use_.gas_kwh > 0.0 {
             bill += e.gas_fixed_eur_per_year;
         }
         if state.heating == Heating::DistrictHeating {
             bill += e.district_heat_fixed_eur_per_year;
         }
-        let co2_kg = gas_m3 * e.gas_co2_kg_per_m3
+        let direct_co2_kg = gas_m3 * e.gas_co2_kg_per_m3;
+        // The same test as `low_temp_ready` (Q_H,nd at most the standaard plus the margin), so
+        // the options' readiness gains are those of the solvers' readiness row.
+        let supply = crate::readiness::SupplyTemperature::of(
+            dwelling.build_year,
+            qh,
+            basis.standaard_kwh_m2,
+            self.params.low_temp_margin_kwh_m2,
+        );
+        let co2_kg = direct_co2_kg
             + net_electricity_kwh * e.electricity_co2_kg_per_kwh
-            + use_.heat_kwh * e.district_heat_co2_kg_per_kwh;
+            + heat_kwh * e.district_heat_co2_kg_per_kwh;
         Performance {
             qh_nd_kwh_m2: qh,
             ep2_kwh_m2: ep2,
-            label: EnergyLabel::from_ep2(ep2),
+            label,
             gas_free: state.heating.is_gas_free(),
             standaard_kwh_m2: basis.standaard_kwh_m2,
             low_temp_ready: qh <= basis.standaard_kwh_m2 + self.params.low_temp_margin_kwh_m2,
+            ready_for_sustainable_heat: supply.is_ready(),
+            supply_temperature: supply,
             energy_bill_eur: bill,
             co2_kg,
+            gas_m3,
+            direct_co2_kg,
+            delivered_kwh: gas_m3 * e.gas_kwh_per_m3 + electricity_kwh + heat_kwh,
         }
     }
 }
@@ -314,6 +345,35 @@ mod tests {
         )
         .unwrap();
         stock.dwellings[0].clone()
+    }
+
+    #[test]
+    fn bills_follow_actual_use_corrected_by_label_while_ep2_stays_on_the_norm() {
+        let params = ModelParams::default();
+        let norm = Energy {
+            actual_use: crate::energy_use::ActualUse {
+                enabled: false,
+                ..Default::default()
+            },
+            ..Energy::default()
+        };
+        let actual = Energy::default();
+        let d = dwelling(); // label D
+        let on = |energy: &Energy| {
+            let m = DwellingModel {
+                params: &params,
+                energy,
+            };
+            m.performance(&d, &m.basis(&d), &State::current(&d))
+        };
+        let (n, a) = (on(&norm), on(&actual));
+        assert_eq!(n.ep2_kwh_m2, a.ep2_kwh_m2);
+        assert_eq!(a.label, EnergyLabel::D);
+        let factor = actual.actual_use.factor(EnergyLabel::D);
+        assert!((a.gas_m3 / n.gas_m3 - factor).abs() < 1e-9);
+        assert!((factor - 0.70 * 0.75).abs() < 1e-9);
+        assert!((a.direct_co2_kg - a.gas_m3 * actual.gas_co2_kg_per_m3).abs() < 1e-9);
+        assert!(a.energy_bill_eur < n.energy_bill_eur);
     }
 
     #[test]

@@ -288,12 +288,17 @@ pub fn penalty_of(evaluation: &Evaluation, penalties: &Penalties, options: &Opti
     evaluation
         .targets
         .iter()
+        .filter(|t| t.hard)
         .map(|t| match t.name.as_str() {
             "heat_demand_path" | "ep2_path" => {
                 penalties.path_eur * t.shortfall * totals.path_weight
             }
-            "label_a_share" => penalties.dwelling_eur * (t.shortfall * totals.dwellings).round(),
-            "gas_free_dwellings" | "efg_phase_out" => penalties.dwelling_eur * t.shortfall,
+            "label_a_share" | "ready_for_sustainable_heat" => {
+                penalties.dwelling_eur * (t.shortfall * totals.dwellings).round()
+            }
+            "gas_free_dwellings" | "gas_free_conversions" | "efg_phase_out" => {
+                penalties.dwelling_eur * t.shortfall
+            }
             _ => 0.0,
         })
         .sum()

@@ -122,22 +122,51 @@ pub struct Yearly {
     pub by_year: BTreeMap<String, f64>,
 }
 
-/// The 2034 outcomes and the E/F/G rule.
+/// What a gas-free target counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum GasFreeBasis {
+    /// Existing gas-heated dwellings made gas-free since the baseline, as the national
+    /// agreements count them ("aardgasvrij maken van 450.000 bestaande corporatiewoningen",
+    /// NPA 2022): dwellings on district heating or a heat pump today do not count.
+    #[default]
+    Conversions,
+    /// Gas-free dwellings in the stock, whatever they were at the baseline.
+    Stock,
+}
+
+/// The 2034 outcomes and the E/F/G rule. A target is *hard* (enforced by every solver, missed
+/// only with a penalty) or, with `…_hard = false`, an expected outcome that is reported but not
+/// enforced (the letter calls the label-A share an expectation; the path is what steers).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(from = "TargetsWritten")]
 pub struct Targets {
     /// Share of dwellings at label A or better (0.70 = the agreements' lower bound).
     pub label_a_share: Option<f64>,
     /// Year of the label-A target.
     pub label_a_year: u16,
-    /// Share of dwellings gas-free (0.195 = 450,000 of 2.31 million).
+    /// The label-A target is enforced (default) rather than reported as an expected outcome.
+    pub label_a_hard: bool,
+    /// Gas-free dwellings as a share of the stock's dwellings at the baseline (0.195 = 450,000
+    /// of 2.31 million corporation dwellings); counted on `gas_free_basis`.
     pub gas_free_share: Option<f64>,
-    /// Number of gas-free dwellings (instead of a share).
+    /// Gas-free dwellings as a number (instead of a share); counted on `gas_free_basis`.
     pub gas_free_count: Option<u64>,
+    /// Conversions since the baseline (default) or gas-free dwellings in the stock.
+    pub gas_free_basis: GasFreeBasis,
     /// Year of the gas-free target.
     pub gas_free_year: u16,
+    /// The gas-free target is enforced (default) rather than an expected outcome.
+    pub gas_free_hard: bool,
     /// No E, F or G labels from this year on.
     pub efg_phase_out_year: Option<u16>,
+    /// Share of dwellings ready for a sustainable heat source ([`crate::readiness`]; the letter:
+    /// more than 80 % after 2034). No target when absent.
+    pub ready_share: Option<f64>,
+    /// Year of the readiness target.
+    pub ready_year: u16,
+    /// The readiness target is enforced (default) rather than an expected outcome.
+    pub ready_hard: bool,
 }
 
 impl Default for Targets {
@@ -145,10 +174,85 @@ impl Default for Targets {
         Targets {
             label_a_share: Some(0.70),
             label_a_year: 2034,
-            gas_free_share: Some(450_000.0 / 2_310_000.0),
+            label_a_hard: true,
+            gas_free_share: Some(DEFAULT_GAS_FREE_SHARE),
             gas_free_count: None,
+            gas_free_basis: GasFreeBasis::Conversions,
             gas_free_year: 2034,
+            gas_free_hard: true,
             efg_phase_out_year: Some(2028),
+            ready_share: None,
+            ready_year: 2034,
+            ready_hard: true,
+        }
+    }
+}
+
+/// 450,000 conversions of 2.31 million corporation dwellings (NPA 2022; Aedes).
+pub const DEFAULT_GAS_FREE_SHARE: f64 = 450_000.0 / 2_310_000.0;
+
+/// `[targets]` as written: a gas-free share applies by default only when no count is given, so
+/// that `gas_free_count` alone is a valid target.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetsWritten {
+    #[serde(default = "default_label_a_share")]
+    label_a_share: Option<f64>,
+    #[serde(default = "default_target_year")]
+    label_a_year: u16,
+    #[serde(default = "default_true")]
+    label_a_hard: bool,
+    #[serde(default)]
+    gas_free_share: Option<f64>,
+    #[serde(default)]
+    gas_free_count: Option<u64>,
+    #[serde(default)]
+    gas_free_basis: GasFreeBasis,
+    #[serde(default = "default_target_year")]
+    gas_free_year: u16,
+    #[serde(default = "default_true")]
+    gas_free_hard: bool,
+    #[serde(default = "default_efg_year")]
+    efg_phase_out_year: Option<u16>,
+    #[serde(default)]
+    ready_share: Option<f64>,
+    #[serde(default = "default_target_year")]
+    ready_year: u16,
+    #[serde(default = "default_true")]
+    ready_hard: bool,
+}
+
+fn default_label_a_share() -> Option<f64> {
+    Targets::default().label_a_share
+}
+fn default_target_year() -> u16 {
+    2034
+}
+fn default_true() -> bool {
+    true
+}
+fn default_efg_year() -> Option<u16> {
+    Targets::default().efg_phase_out_year
+}
+
+impl From<TargetsWritten> for Targets {
+    fn from(w: TargetsWritten) -> Targets {
+        Targets {
+            label_a_share: w.label_a_share,
+            label_a_year: w.label_a_year,
+            label_a_hard: w.label_a_hard,
+            gas_free_share: match (w.gas_free_share, w.gas_free_count) {
+                (None, None) => Some(DEFAULT_GAS_FREE_SHARE),
+                (share, _) => share,
+            },
+            gas_free_count: w.gas_free_count,
+            gas_free_basis: w.gas_free_basis,
+            gas_free_year: w.gas_free_year,
+            gas_free_hard: w.gas_free_hard,
+            efg_phase_out_year: w.efg_phase_out_year,
+            ready_share: w.ready_share,
+            ready_year: w.ready_year,
+            ready_hard: w.ready_hard,
         }
     }
 }
@@ -194,6 +298,8 @@ pub struct Energy {
     pub electricity_co2_kg_per_kwh: f64,
     /// CO2 of district heat (kg per kWh delivered).
     pub district_heat_co2_kg_per_kwh: f64,
+    /// Correction from calculated to actual use for bills and CO2 (`[energy.actual_use]`).
+    pub actual_use: crate::energy_use::ActualUse,
 }
 
 impl Default for Energy {
@@ -208,6 +314,7 @@ impl Default for Energy {
             gas_co2_kg_per_m3: 1.78,
             electricity_co2_kg_per_kwh: 0.27,
             district_heat_co2_kg_per_kwh: 0.10,
+            actual_use: crate::energy_use::ActualUse::default(),
         }
     }
 }
@@ -272,6 +379,9 @@ pub struct ScenarioFile {
     /// its keys join the scenario's own `[model]` table, and a key in both is refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_file: Option<PathBuf>,
+    /// When a household counts as markedly improved (`[households_improved]`).
+    #[serde(default)]
+    pub households_improved: crate::tenants::ImprovedDefinition,
     /// Sector runs (`heatpath sector`): the corporations' capacity table.
     #[serde(default, skip_serializing_if = "SectorSpec::is_empty")]
     pub sector: SectorSpec,
@@ -392,6 +502,8 @@ pub struct Scenario {
     pub energy: Energy,
     /// Model parameters.
     pub model: ModelParams,
+    /// When a household counts as markedly improved.
+    pub households_improved: crate::tenants::ImprovedDefinition,
     /// Package ids ruled out (checked against the catalogue when the options are built).
     pub exclude_packages: Vec<String>,
     /// Sector settings, with the capacity table resolved against the scenario's folder.
@@ -571,6 +683,7 @@ impl Scenario {
         for (field, value) in [
             ("targets.label_a_share", t.label_a_share),
             ("targets.gas_free_share", t.gas_free_share),
+            ("targets.ready_share", t.ready_share),
         ] {
             if let Some(v) = value {
                 if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
@@ -592,6 +705,7 @@ impl Scenario {
         for (field, year) in [
             ("targets.label_a_year", Some(t.label_a_year)),
             ("targets.gas_free_year", Some(t.gas_free_year)),
+            ("targets.ready_year", Some(t.ready_year)),
             ("targets.efg_phase_out_year", t.efg_phase_out_year),
         ] {
             if let Some(y) = year {
@@ -653,6 +767,15 @@ impl Scenario {
                 return Err(invalid(field, v.to_string(), "a number ≥ 0"));
             }
         }
+        for (field, v) in e.actual_use.fields() {
+            if !(v.is_finite() && (0.0..=3.0).contains(&v)) {
+                return Err(invalid(
+                    &format!("energy.actual_use.{field}"),
+                    v.to_string(),
+                    "a ratio of actual to calculated use from 0 to 3",
+                ));
+            }
+        }
         if !(e.gas_kwh_per_m3.is_finite() && e.gas_kwh_per_m3 > 0.0) {
             return Err(invalid(
                 "energy.gas_kwh_per_m3",
@@ -681,6 +804,16 @@ impl Scenario {
                 "the path of a capacity table (CSV)",
             ));
         }
+        let h = &file.households_improved;
+        if !(h.min_energy_saving_share.is_finite()
+            && (0.0..1.0).contains(&h.min_energy_saving_share))
+        {
+            return Err(invalid(
+                "households_improved.min_energy_saving_share",
+                h.min_energy_saving_share.to_string(),
+                "a share from 0 to 1 (0.3 = 30 % less energy)",
+            ));
+        }
         file.model.validate().map_err(|err| {
             invalid(
                 &format!("model.{}", err.name),
@@ -704,6 +837,7 @@ impl Scenario {
             finance: file.finance,
             energy: file.energy,
             model: file.model,
+            households_improved: file.households_improved,
             exclude_packages: file.exclude_packages,
             sector: SectorSpec {
                 capacity: file.sector.capacity.as_deref().map(resolve),
@@ -810,13 +944,33 @@ impl Scenario {
         (1.0 + self.finance.cost_escalation).powi(i32::from(year) - i32::from(price_base_year))
     }
 
-    /// Required number of gas-free dwellings in the target year, for a stock of `dwellings`.
-    pub fn gas_free_required(&self, dwellings: usize) -> Option<f64> {
+    /// The gas-free target in its own terms: conversions since the baseline, or gas-free
+    /// dwellings in the stock (see [`GasFreeBasis`]), for a stock of `dwellings`.
+    pub fn gas_free_target(&self, dwellings: usize) -> Option<f64> {
         match (self.targets.gas_free_share, self.targets.gas_free_count) {
             (Some(share), _) => Some((share * dwellings as f64).ceil()),
             (None, Some(count)) => Some(count as f64),
             (None, None) => None,
         }
+    }
+
+    /// Required number of gas-free dwellings in the stock in the target year, for a stock of
+    /// `dwellings` of which `gas_free_at_baseline` are gas-free today: on the conversions basis
+    /// the conversions come on top of today's gas-free dwellings. (Packages never bring gas
+    /// back, so gas-free dwellings in the stock minus those at the baseline are the conversions.)
+    pub fn gas_free_required(&self, dwellings: usize, gas_free_at_baseline: f64) -> Option<f64> {
+        let target = self.gas_free_target(dwellings)?;
+        Some(match self.targets.gas_free_basis {
+            GasFreeBasis::Conversions => (gas_free_at_baseline + target).min(dwellings as f64),
+            GasFreeBasis::Stock => target,
+        })
+    }
+
+    /// Required number of dwellings ready for a sustainable heat source in the target year.
+    pub fn ready_required(&self, dwellings: usize) -> Option<f64> {
+        self.targets
+            .ready_share
+            .map(|share| (share * dwellings as f64).ceil())
     }
 
     /// Required number of dwellings at label A or better in the target year.
@@ -848,7 +1002,27 @@ mod tests {
         assert!((s.path_target(2027, 100.0).unwrap() - 98.0).abs() < 1e-9);
         assert!((s.path_target(2035, 100.0).unwrap() - 82.0).abs() < 1e-9);
         assert_eq!(s.budget_eur, vec![None; 9]);
-        assert_eq!(s.gas_free_required(1000), Some(195.0));
+        // 195 conversions on top of the 40 dwellings gas-free today.
+        assert_eq!(s.targets.gas_free_basis, GasFreeBasis::Conversions);
+        assert_eq!(s.gas_free_required(1000, 40.0), Some(235.0));
+    }
+
+    #[test]
+    fn a_gas_free_count_alone_is_a_target_and_the_stock_basis_counts_every_gas_free_dwelling() {
+        let s = parse("stock = \"s.csv\"\n[targets]\ngas_free_count = 120\n").unwrap();
+        assert_eq!(s.targets.gas_free_share, None);
+        assert_eq!(s.gas_free_required(1000, 40.0), Some(160.0));
+        let s = parse(
+            "stock = \"s.csv\"\n[targets]\ngas_free_count = 120\ngas_free_basis = \"stock\"\n",
+        )
+        .unwrap();
+        assert_eq!(s.gas_free_required(1000, 40.0), Some(120.0));
+        let err =
+            parse("stock = \"s.csv\"\n[targets]\ngas_free_count = 120\ngas_free_share = 0.2\n")
+                .unwrap_err();
+        assert!(err.to_string().contains("not both"), "{err}");
+        let s = parse("stock = \"s.csv\"\n[targets]\nlabel_a_hard = false\n").unwrap();
+        assert!(!s.targets.label_a_hard && s.targets.gas_free_hard);
     }
 
     #[test]

@@ -222,8 +222,9 @@ fn by_default_the_sample_is_planned_exactly_with_a_bound() {
         summary["gap"]
     );
     assert_eq!(summary["all_targets_met"], true);
+    assert_eq!(summary["cost_basis"]["vat_included"], true);
     assert!(
-        summary["shadow_prices"]["label_a_eur_per_dwelling"]
+        summary["shadow_prices"]["gas_free_eur_per_dwelling"]
             .as_f64()
             .unwrap()
             > 0.0

@@ -182,7 +182,7 @@ fn every_bad_input_in_the_corpus_exits_2_with_one_clear_message_and_writes_nothi
                 "unknown_level_catalogue.toml",
                 "field `roof`",
                 "value `N9`",
-                "N2, N3, N4",
+                "N2, N3, N3_inside, N4",
             ],
         ),
         (

@@ -59,6 +59,7 @@ enum Coupling {
     Capacity(usize),
     LabelA(usize),
     GasFree(usize),
+    Ready(usize),
 }
 
 impl Coupling {
@@ -66,7 +67,7 @@ impl Coupling {
     fn is_target(self) -> bool {
         matches!(
             self,
-            Coupling::Path(_) | Coupling::LabelA(_) | Coupling::GasFree(_)
+            Coupling::Path(_) | Coupling::LabelA(_) | Coupling::GasFree(_) | Coupling::Ready(_)
         )
     }
 }
@@ -102,7 +103,11 @@ impl Rows {
                 if o.path_reduction[k] > 0.0 {
                     per_kwh.push(cost / o.path_reduction[k]);
                 }
-                let gain = f64::from(o.label_a_gain[k].max(0) + o.gas_free_gain[k].max(0));
+                let gain = f64::from(
+                    o.label_a_gain[k].max(0)
+                        + o.gas_free_gain[k].max(0)
+                        + o.low_temp_ready_gain[k].max(0),
+                );
                 if gain > 0.0 {
                     per_dwelling.push(cost / gain);
                 }
@@ -169,6 +174,14 @@ impl Rows {
                 dwelling_price,
             );
         }
+        if let Some(target) = p.ready.filter(|t| t.required_gain > 0.0) {
+            rows.push(
+                Coupling::Ready(target.year_index),
+                target.required_gain,
+                penalties.dwelling_eur,
+                dwelling_price,
+            );
+        }
         rows
     }
 
@@ -226,6 +239,7 @@ struct Prices {
     capacity: Vec<f64>,
     label_a: Vec<f64>,
     gas_free: Vec<f64>,
+    ready: Vec<f64>,
 }
 
 impl Prices {
@@ -237,6 +251,7 @@ impl Prices {
             capacity: vec![0.0; n],
             label_a: vec![0.0; n],
             gas_free: vec![0.0; n],
+            ready: vec![0.0; n],
         };
         for (kind, &l) in rows.kind.iter().zip(lambda) {
             match *kind {
@@ -249,6 +264,7 @@ impl Prices {
                 Coupling::Capacity(t) => prices.capacity[t] = l,
                 Coupling::LabelA(y) => prices.label_a[..=y].iter_mut().for_each(|v| *v = l),
                 Coupling::GasFree(y) => prices.gas_free[..=y].iter_mut().for_each(|v| *v = l),
+                Coupling::Ready(y) => prices.ready[..=y].iter_mut().for_each(|v| *v = l),
             }
         }
         prices
@@ -272,7 +288,8 @@ fn reduced_cost(
         + prices.capacity[t] * f64::from(o.unit_dwellings[u])
         - prices.path[t] * o.path_reduction[k]
         - prices.label_a[t] * f64::from(o.label_a_gain[k])
-        - prices.gas_free[t] * f64::from(o.gas_free_gain[k]);
+        - prices.gas_free[t] * f64::from(o.gas_free_gain[k])
+        - prices.ready[t] * f64::from(o.low_temp_ready_gain[k]);
     if p.efg_deadline.is_some_and(|d| t <= d) {
         rc -=
             penalties.dwelling_eur * (f64::from(o.unit_efg_before[u]) - f64::from(o.efg_after[k]));
@@ -345,6 +362,7 @@ fn evaluate_dual(
                             Coupling::Capacity(y) if t == y => f64::from(o.unit_dwellings[u]),
                             Coupling::LabelA(y) if t <= y => f64::from(o.label_a_gain[k]),
                             Coupling::GasFree(y) if t <= y => f64::from(o.gas_free_gain[k]),
+                            Coupling::Ready(y) if t <= y => f64::from(o.low_temp_ready_gain[k]),
                             _ => 0.0,
                         };
                     }

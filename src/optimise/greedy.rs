@@ -30,9 +30,10 @@ enum Effect {
     Path,
     LabelA,
     GasFree,
+    Ready,
 }
 
-const EFFECTS: [Effect; 3] = [Effect::Path, Effect::LabelA, Effect::GasFree];
+const EFFECTS: [Effect; 4] = [Effect::Path, Effect::LabelA, Effect::GasFree, Effect::Ready];
 const EPS: f64 = 1e-9;
 
 /// A candidate step, ordered by ratio (€ per unit of effect), then unit, then option.
@@ -71,6 +72,9 @@ fn gain(p: &Problem, effect: Effect, o: Option<usize>) -> f64 {
         Effect::Path => opts.path_reduction[o],
         Effect::LabelA => f64::from(opts.label_a_gain[o]),
         Effect::GasFree => f64::from(opts.gas_free_gain[o]),
+        // Without a readiness target, readiness plays no part in the selection.
+        Effect::Ready if p.ready.is_some() => f64::from(opts.low_temp_ready_gain[o]),
+        Effect::Ready => 0.0,
     }
 }
 
@@ -94,7 +98,7 @@ struct Selection<'p, 'a> {
     p: &'p Problem<'a>,
     chosen: Vec<Option<usize>>,
     version: Vec<u32>,
-    totals: [f64; 3],
+    totals: [f64; 4],
     steps: u64,
 }
 
@@ -105,7 +109,7 @@ impl<'p, 'a> Selection<'p, 'a> {
             p,
             chosen: vec![None; units],
             version: vec![0; units],
-            totals: [0.0; 3],
+            totals: [0.0; 4],
             steps: 0,
         }
     }
@@ -206,7 +210,7 @@ struct Schedule<'p, 'a> {
     spend: Vec<f64>,
     dwellings: Vec<f64>,
     /// Cumulative effects of the scheduled units, by effect.
-    done: [f64; 3],
+    done: [f64; 4],
 }
 
 impl<'p, 'a> Schedule<'p, 'a> {
@@ -411,6 +415,9 @@ impl Solver for Greedy {
         if let Some(t) = problem.gas_free {
             selection.fill(Effect::GasFree, t.required_gain);
         }
+        if let Some(t) = problem.ready {
+            selection.fill(Effect::Ready, t.required_gain);
+        }
 
         let mut schedule = Schedule {
             p: problem,
@@ -418,7 +425,7 @@ impl Solver for Greedy {
             year: vec![None; opts.n_units()],
             spend: vec![0.0; n_years],
             dwellings: vec![0.0; n_years],
-            done: [0.0; 3],
+            done: [0.0; 4],
         };
         for t in 0..n_years {
             observer.observe(&Progress {
@@ -454,6 +461,7 @@ impl Solver for Greedy {
             for (effect, target) in [
                 (Effect::LabelA, problem.label_a),
                 (Effect::GasFree, problem.gas_free),
+                (Effect::Ready, problem.ready),
             ] {
                 if let Some(target) = target.filter(|target| t <= target.year_index) {
                     let need = (target.required_gain * (t + 1) as f64

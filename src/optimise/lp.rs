@@ -336,6 +336,8 @@ pub struct ShadowPrices {
     pub label_a_eur_per_dwelling: Option<f64>,
     /// Extra cost of one more gas-free dwelling in the target year.
     pub gas_free_eur_per_dwelling: Option<f64>,
+    /// Extra cost of one more dwelling ready for a sustainable heat source in the target year.
+    pub ready_eur_per_dwelling: Option<f64>,
     /// Per year where the budget binds: objective saved per extra euro of budget.
     pub budget_eur_per_eur: Vec<YearPrice>,
     /// Per year where capacity binds: objective saved per extra dwelling of capacity.
@@ -358,6 +360,7 @@ fn shadow_prices(p: &Problem, model: &LpModel, duals: &[f64]) -> ShadowPrices {
         path_eur_per_kwh_m2: Vec::new(),
         label_a_eur_per_dwelling: None,
         gas_free_eur_per_dwelling: None,
+        ready_eur_per_dwelling: None,
         budget_eur_per_eur: Vec::new(),
         capacity_eur_per_dwelling: Vec::new(),
     };
@@ -370,6 +373,7 @@ fn shadow_prices(p: &Problem, model: &LpModel, duals: &[f64]) -> ShadowPrices {
             }),
             RowKind::LabelA => prices.label_a_eur_per_dwelling = Some(tiny(dual)),
             RowKind::GasFree => prices.gas_free_eur_per_dwelling = Some(tiny(dual)),
+            RowKind::Ready => prices.ready_eur_per_dwelling = Some(tiny(dual)),
             RowKind::Budget(t) if dual.abs() > 1e-9 => prices.budget_eur_per_eur.push(YearPrice {
                 year: o.year(t),
                 value: -dual,

@@ -49,6 +49,9 @@ pub struct Problem<'a> {
     pub label_a: Option<CountTarget>,
     /// Gas-free target.
     pub gas_free: Option<CountTarget>,
+    /// Dwellings ready for a sustainable heat source (gains: the options'
+    /// `low_temp_ready_gain`, the same test as [`crate::readiness`]'s).
+    pub ready: Option<CountTarget>,
     /// Year index by which every E/F/G dwelling must be lifted to D or better.
     pub efg_deadline: Option<usize>,
 }
@@ -93,15 +96,27 @@ impl<'a> Problem<'a> {
             path_required,
             budget_eur: scenario.budget_eur.clone(),
             capacity_dwellings: scenario.capacity_dwellings.clone(),
+            // Expected outcomes (not hard) are reported by the evaluator but not enforced.
             label_a: count_target(
-                scenario.label_a_required(n),
+                scenario
+                    .label_a_required(n)
+                    .filter(|_| scenario.targets.label_a_hard),
                 scenario.targets.label_a_year,
                 totals.label_a,
             ),
             gas_free: count_target(
-                scenario.gas_free_required(n),
+                scenario
+                    .gas_free_required(n, totals.gas_free)
+                    .filter(|_| scenario.targets.gas_free_hard),
                 scenario.targets.gas_free_year,
                 totals.gas_free,
+            ),
+            ready: count_target(
+                scenario
+                    .ready_required(n)
+                    .filter(|_| scenario.targets.ready_hard),
+                scenario.targets.ready_year,
+                totals.low_temp_ready,
             ),
             efg_deadline: scenario
                 .targets

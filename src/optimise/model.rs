@@ -36,6 +36,8 @@ pub enum RowKind {
     LabelA,
     /// The gas-free target.
     GasFree,
+    /// The readiness target (dwellings ready for a sustainable heat source).
+    Ready,
     /// Unit u's E/F/G dwellings lifted by the phase-out year.
     Efg(usize),
 }
@@ -262,9 +264,10 @@ impl LpModel {
                 });
             }
         }
-        let count_rows: [(Option<super::CountTarget>, RowKind, &str, &[i32]); 2] = [
+        let count_rows: [(Option<super::CountTarget>, RowKind, &str, &[i32]); 3] = [
             (p.label_a, RowKind::LabelA, "label_a", &o.label_a_gain),
             (p.gas_free, RowKind::GasFree, "gas_free", &o.gas_free_gain),
+            (p.ready, RowKind::Ready, "ready", &o.low_temp_ready_gain),
         ];
         for (target, kind, name, gain) in count_rows {
             if let Some(target) = target.filter(|t| t.required_gain > 0.0) {
@@ -313,7 +316,9 @@ impl LpModel {
         for (r, row) in rows.iter_mut().enumerate() {
             let penalty = match row.kind {
                 RowKind::Path(_) => penalties.path_eur,
-                RowKind::LabelA | RowKind::GasFree | RowKind::Efg(_) => penalties.dwelling_eur,
+                RowKind::LabelA | RowKind::GasFree | RowKind::Ready | RowKind::Efg(_) => {
+                    penalties.dwelling_eur
+                }
                 _ => continue,
             };
             let column = columns.len();

@@ -24,6 +24,7 @@ pub struct PlanState<'p, 'a> {
     path_by_year: Vec<f64>,
     label_a: f64,
     gas_free: f64,
+    ready: f64,
     efg_short: f64,
     spend: Vec<f64>,
     dwellings: Vec<f64>,
@@ -50,6 +51,7 @@ impl<'p, 'a> PlanState<'p, 'a> {
             path_by_year: vec![0.0; n],
             label_a: 0.0,
             gas_free: 0.0,
+            ready: 0.0,
             efg_short,
             spend: vec![0.0; n],
             dwellings: vec![0.0; n],
@@ -75,6 +77,7 @@ impl<'p, 'a> PlanState<'p, 'a> {
             path: o.path_reduction[k],
             label_a: by(self.p.label_a, o.label_a_gain[k]),
             gas_free: by(self.p.gas_free, o.gas_free_gain[k]),
+            ready: by(self.p.ready, o.low_temp_ready_gain[k]),
             efg_lifted: if self.p.efg_deadline.is_some_and(|d| t <= d) {
                 f64::from(o.unit_efg_before[u]) - f64::from(o.efg_after[k])
             } else {
@@ -93,6 +96,7 @@ impl<'p, 'a> PlanState<'p, 'a> {
         self.path_by_year[c.t] += sign * c.path;
         self.label_a += sign * c.label_a;
         self.gas_free += sign * c.gas_free;
+        self.ready += sign * c.ready;
         self.efg_short -= sign * c.efg_lifted;
         self.spend[c.t] += sign * c.spend;
         self.dwellings[c.t] += sign * c.dwellings;
@@ -167,6 +171,10 @@ impl<'p, 'a> PlanState<'p, 'a> {
         }
         if let Some(target) = self.p.gas_free {
             let achieved = self.gas_free - old.gas_free + new.gas_free;
+            penalty += self.penalties.dwelling_eur * (target.required_gain - achieved).max(0.0);
+        }
+        if let Some(target) = self.p.ready {
+            let achieved = self.ready - old.ready + new.ready;
             penalty += self.penalties.dwelling_eur * (target.required_gain - achieved).max(0.0);
         }
         let efg_short = self.efg_short + old.efg_lifted - new.efg_lifted;
@@ -280,6 +288,9 @@ impl<'p, 'a> PlanState<'p, 'a> {
             penalty +=
                 self.penalties.dwelling_eur * (target.required_gain - self.gas_free).max(0.0);
         }
+        if let Some(target) = self.p.ready {
+            penalty += self.penalties.dwelling_eur * (target.required_gain - self.ready).max(0.0);
+        }
         penalty + self.penalties.dwelling_eur * self.efg_short.max(0.0)
     }
 
@@ -349,6 +360,7 @@ impl<'p, 'a> PlanState<'p, 'a> {
                 .collect(),
             label_a: less(self.p.label_a, self.label_a),
             gas_free: less(self.p.gas_free, self.gas_free),
+            ready: less(self.p.ready, self.ready),
             efg_deadline: self.p.efg_deadline,
         }
     }
@@ -374,6 +386,7 @@ struct Contribution {
     path: f64,
     label_a: f64,
     gas_free: f64,
+    ready: f64,
     efg_lifted: f64,
     spend: f64,
     dwellings: f64,

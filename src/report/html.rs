@@ -92,6 +92,8 @@ fn target_name(name: &str) -> &str {
         "heat_demand_path" => "heat-demand path",
         "label_a_share" => "label A or better",
         "gas_free_dwellings" => "gas-free dwellings",
+        "gas_free_conversions" => "dwellings made gas-free",
+        "ready_for_sustainable_heat" => "ready for a sustainable heat source",
         "efg_phase_out" => "no E/F/G",
         other => other,
     }
@@ -142,17 +144,19 @@ pub fn report(run: &PlanRun, s: &Summary, charts: &[(ChartKind, String)]) -> Str
     if s.all_targets_met {
         let _ = writeln!(
             h,
-            "<p class=\"headline\">All {} targets met, for {} of investment.</p>",
+            "<p class=\"headline\">All {} targets met, for {} of investment ({}).</p>",
             s.targets.len(),
-            euros(s.total_investment_eur)
+            euros(s.total_investment_eur),
+            s.cost_basis.label
         );
     } else {
         let _ = writeln!(
             h,
-            "<p class=\"headline\">{met} of {} targets met: {} missed, with {} of investment.</p>",
+            "<p class=\"headline\">{met} of {} targets met: {} missed, with {} of investment ({}).</p>",
             s.targets.len(),
             s.missed.len(),
-            euros(s.total_investment_eur)
+            euros(s.total_investment_eur),
+            s.cost_basis.label
         );
         let _ = writeln!(h, "<ul>");
         for t in &s.missed {
@@ -167,6 +171,35 @@ pub fn report(run: &PlanRun, s: &Summary, charts: &[(ChartKind, String)]) -> Str
             );
         }
         let _ = writeln!(h, "</ul>");
+    }
+    let hi = &s.households_improved;
+    let _ = writeln!(
+        h,
+        "<p>{} households get a markedly lower energy use ({}), saving {} a year on average on their actual energy bill.</p>",
+        grouped(hi.count as f64),
+        hi.definition,
+        euros(hi.avg_saving_eur_per_year)
+    );
+    let expected: Vec<String> = s
+        .targets
+        .iter()
+        .filter(|t| !t.hard)
+        .map(|t| {
+            format!(
+                "{} {}: expected {}, the plan gives {}",
+                target_name(&t.name),
+                t.year,
+                target_value(t.target, t.unit),
+                target_value(t.achieved, t.unit)
+            )
+        })
+        .collect();
+    if !expected.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p>Expected outcomes, reported but not enforced: {}.</p>",
+            expected.join("; ")
+        );
     }
     let treated: u64 = run
         .evaluation
@@ -418,8 +451,15 @@ pub fn report(run: &PlanRun, s: &Summary, charts: &[(ChartKind, String)]) -> Str
             "gas-free target".into(),
             s.targets
                 .iter()
-                .find(|t| t.name == "gas_free_dwellings")
-                .map(|t| format!("{} dwellings in {}", grouped(t.target), t.year))
+                .find(|t| t.name.starts_with("gas_free"))
+                .map(|t| {
+                    let counted = if t.name == "gas_free_conversions" {
+                        "conversions of dwellings with gas since the baseline"
+                    } else {
+                        "gas-free dwellings in the stock"
+                    };
+                    format!("{} {counted} in {}", grouped(t.target), t.year)
+                })
                 .unwrap_or_else(|| "none".into()),
         ),
         (

@@ -36,8 +36,14 @@ pub struct YearFigures {
     pub low_temp_ready_share: f64,
     /// Tenants' yearly saving against the baseline (euros).
     pub tenant_savings_eur: f64,
-    /// CO2 (tonnes/yr).
+    /// CO2 (tonnes/yr), on actual use.
     pub co2_tonnes: f64,
+    /// Direct CO2 of gas per m² (kg/m² yr), on actual use.
+    pub direct_co2_kg_m2: f64,
+    /// Existing dwellings with gas made gas-free since the baseline.
+    pub gas_free_conversions: u64,
+    /// Share ready for a sustainable heat source.
+    pub ready_for_sustainable_heat_share: f64,
     /// Dwellings per label, A++++ first.
     pub labels: Vec<LabelCount>,
 }
@@ -84,8 +90,10 @@ pub struct Summary {
     pub last_year: u16,
     /// Discounted investment (euros, discounted to the first year).
     pub objective_eur: f64,
-    /// Investment in euros of the years of works.
+    /// Investment in euros of the years of works, on the basis of `cost_basis`.
     pub total_investment_eur: f64,
+    /// What the euros include: VAT, overheads, price level.
+    pub cost_basis: CostBasisInfo,
     /// Solver's lower bound on the objective, if it has one.
     pub lower_bound_eur: Option<f64>,
     /// (objective + penalty − bound) / bound, if there is a bound.
@@ -118,8 +126,10 @@ pub struct Summary {
     pub last: YearFigures,
     /// Targets and what the plan achieves.
     pub targets: Vec<TargetResult>,
-    /// The targets missed (subset of `targets`).
+    /// The hard targets missed (subset of `targets`; expected outcomes are not "missed").
     pub missed: Vec<TargetResult>,
+    /// Households markedly improved by the plan and their average saving.
+    pub households_improved: crate::tenants::HouseholdsImproved,
     /// The path as given, with its provenance note.
     pub path: PathInfo,
     /// Seconds per stage.
@@ -140,6 +150,47 @@ pub struct Summary {
 
 /// Label conflicts listed per dwelling in `summary.json`.
 pub const LABEL_CONFLICTS_LISTED: usize = 1000;
+/// The basis of every euro of investment in the outputs.
+#[derive(Debug, Clone, Serialize)]
+pub struct CostBasisInfo {
+    /// Costs include VAT (a corporation cannot reclaim it).
+    pub vat_included: bool,
+    /// Standard VAT rate.
+    pub vat_rate: f64,
+    /// Reduced rate on the labour share of insulation works.
+    pub vat_rate_insulation_labour: f64,
+    /// Labour share of insulation works.
+    pub insulation_labour_share: f64,
+    /// Overheads (bijkomende kosten) as a share of direct costs.
+    pub overhead_rate: f64,
+    /// Price level of the catalogue; later years are escalated.
+    pub price_level_year: u16,
+    /// The basis in words, as the report and workbook state it.
+    pub label: String,
+}
+
+impl CostBasisInfo {
+    /// The cost basis of a catalogue.
+    pub fn of(catalogue: &crate::catalogue::Catalogue) -> CostBasisInfo {
+        let b = &catalogue.cost_basis;
+        let vat_included = b.prices_include_vat || b.vat_rate > 0.0;
+        let label = match (vat_included, b.overhead_rate > 0.0) {
+            (true, true) => "incl. BTW en bijkomende kosten",
+            (true, false) => "incl. BTW, excl. bijkomende kosten",
+            (false, true) => "excl. BTW, incl. bijkomende kosten",
+            (false, false) => "excl. BTW en bijkomende kosten",
+        };
+        CostBasisInfo {
+            vat_included,
+            vat_rate: b.vat_rate,
+            vat_rate_insulation_labour: b.vat_rate_insulation_labour,
+            insulation_labour_share: b.insulation_labour_share,
+            overhead_rate: b.overhead_rate,
+            price_level_year: catalogue.price_base_year,
+            label: format!("{label}, prijspeil {}", catalogue.price_base_year),
+        }
+    }
+}
 
 /// The path's definition, for the summary.
 #[derive(Debug, Clone, Serialize)]
@@ -165,6 +216,9 @@ fn figures(r: &crate::evaluate::TrajectoryRow) -> YearFigures {
         low_temp_ready_share: r.low_temp_ready_share,
         tenant_savings_eur: r.tenant_savings_eur,
         co2_tonnes: r.co2_tonnes,
+        direct_co2_kg_m2: r.direct_co2_kg_m2,
+        gas_free_conversions: r.gas_free_conversions,
+        ready_for_sustainable_heat_share: r.ready_for_sustainable_heat_share,
         labels: crate::label::EnergyLabel::ALL
             .iter()
             .zip(r.label_counts)
@@ -212,6 +266,7 @@ pub fn summary(run: &PlanRun) -> Summary {
         last_year: p.scenario.last_year,
         objective_eur: e.objective_eur,
         total_investment_eur: e.total_investment_eur,
+        cost_basis: CostBasisInfo::of(&p.catalogue),
         lower_bound_eur: run.solution.lower_bound_eur,
         gap: run.gap(),
         lp_bound_eur: run.solution.details.lp_bound_eur.or_else(|| {
@@ -234,7 +289,13 @@ pub fn summary(run: &PlanRun) -> Summary {
         baseline: figures(&e.trajectory[0]),
         last: figures(e.trajectory.last().unwrap_or(&e.trajectory[0])),
         targets: e.targets.clone(),
-        missed: e.targets.iter().filter(|t| !t.met).cloned().collect(),
+        missed: e
+            .targets
+            .iter()
+            .filter(|t| t.hard && !t.met)
+            .cloned()
+            .collect(),
+        households_improved: e.households_improved.clone(),
         path: PathInfo {
             kind: p.scenario.path.kind,
             metric: p.scenario.path.metric,

@@ -100,6 +100,11 @@ pub fn trajectory_header() -> Vec<String> {
         "cumulative_dwellings_treated",
         "discounted_spend_eur",
         "budget_eur",
+        "gas_free_conversions",
+        "households_improved",
+        "avg_saving_per_improved_household_eur",
+        "direct_co2_kg_m2",
+        "ready_for_sustainable_heat_share",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -131,6 +136,11 @@ pub fn write_trajectory<W: Write>(out: W, run: &PlanRun) -> io::Result<()> {
             r.cumulative_dwellings_treated.to_string(),
             fixed(r.discounted_spend_eur, 2),
             optional(r.budget_eur, 2),
+            r.gas_free_conversions.to_string(),
+            r.households_improved.to_string(),
+            fixed(r.avg_saving_per_improved_household_eur, 2),
+            fixed(r.direct_co2_kg_m2, 3),
+            fixed(r.ready_for_sustainable_heat_share, 6),
         ];
         row.extend(r.label_counts.iter().map(|c| c.to_string()));
         w.write_record(&row)?;
@@ -201,7 +211,7 @@ pub fn write_plan<W: Write>(out: W, run: &PlanRun) -> io::Result<()> {
 }
 
 /// Columns of `plan_dwellings.csv`.
-const PLAN_DWELLINGS_HEADER: [&str; 17] = [
+const PLAN_DWELLINGS_HEADER: [&str; 23] = [
     "dwelling_id",
     "unit_id",
     "floor_area_m2",
@@ -219,6 +229,12 @@ const PLAN_DWELLINGS_HEADER: [&str; 17] = [
     "standaard_kwh_m2",
     "low_temp_ready_after",
     "energy_bill_saving_eur",
+    "heating_before",
+    "gas_m3_before",
+    "gas_m3_after",
+    "household_improved",
+    "ready_for_sustainable_heat_after",
+    "supply_temperature_c_after",
 ];
 
 /// Writes `plan_dwellings.csv` into `file` at positions, formatting and writing chunks in
@@ -332,6 +348,23 @@ fn plan_dwellings_rows(run: &PlanRun, start: usize) -> Vec<u8> {
                 o.before.energy_bill_eur - o.after.energy_bill_eur,
                 2,
             );
+            buf.push(b',');
+            buf.extend_from_slice(d.heating.as_str().as_bytes());
+            buf.push(b',');
+            push_fixed(&mut buf, o.before.gas_m3, 1);
+            buf.push(b',');
+            push_fixed(&mut buf, o.after.gas_m3, 1);
+            buf.push(b',');
+            buf.extend_from_slice(bool_text(
+                o.choice.is_some()
+                    && p.scenario
+                        .households_improved
+                        .is_improved(&o.before, &o.after),
+            ));
+            buf.push(b',');
+            buf.extend_from_slice(bool_text(o.after.ready_for_sustainable_heat));
+            buf.push(b',');
+            push_fixed(&mut buf, o.after.supply_temperature.celsius(), 0);
             buf.push(b'\n');
         }
         buf

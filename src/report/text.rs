@@ -159,13 +159,21 @@ pub fn plan(summary: &Summary, out: &str) -> String {
     );
     let _ = writeln!(
         s,
-        "  investment                   {:>14}",
-        euros(summary.total_investment_eur)
+        "  investment                   {:>14}   ({})",
+        euros(summary.total_investment_eur),
+        summary.cost_basis.label
     );
     let _ = writeln!(
         s,
         "  discounted (objective)       {:>14}",
         euros(summary.objective_eur)
+    );
+    let _ = writeln!(
+        s,
+        "  households improved          {:>14}   (avg saving {} a year; {})",
+        grouped(summary.households_improved.count as f64),
+        euros(summary.households_improved.avg_saving_eur_per_year),
+        summary.households_improved.definition
     );
     if let (Some(bound), Some(gap)) = (summary.lower_bound_eur, summary.gap) {
         let _ = writeln!(s, "  lower bound                  {:>14}", euros(bound));

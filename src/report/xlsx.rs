@@ -153,6 +153,7 @@ fn summary_sheet(sheet: &mut Worksheet, f: &Formats, s: &Summary) -> Result<(), 
             Cell::Number(s.total_investment_eur),
             &f.euro,
         ),
+        ("cost basis", Cell::Text(&s.cost_basis.label), &f.text),
         (
             "discounted investment, objective (€)",
             Cell::Number(s.objective_eur),
