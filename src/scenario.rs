@@ -334,6 +334,11 @@ pub enum Mode {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
+    /// Keys of the `[targets]` table the file sets itself (filled by [`Scenario::from_toml`]):
+    /// a default target after the horizon is left out with a note, one set by the user is
+    /// refused.
+    #[serde(skip)]
+    pub explicit_target_keys: Vec<String>,
     /// Stock table (relative to the scenario file).
     pub stock: PathBuf,
     /// Catalogue file; the built-in catalogue when absent.
@@ -474,6 +479,8 @@ fn default_last_year() -> u16 {
 /// A validated scenario with every yearly figure resolved.
 #[derive(Debug, Clone)]
 pub struct Scenario {
+    /// Remarks on the scenario for the summary (default targets left out, …).
+    pub notes: Vec<String>,
     /// The scenario file (for messages).
     pub source: PathBuf,
     /// Stock table, resolved against the scenario's folder.
@@ -542,6 +549,11 @@ impl Scenario {
         })?;
         if let Some(included) = &file.model_file {
             file.model = include_model_file(text, path, included)?;
+        }
+        if let Ok(table) = text.parse::<toml::Table>() {
+            if let Some(toml::Value::Table(targets)) = table.get("targets") {
+                file.explicit_target_keys = targets.keys().cloned().collect();
+            }
         }
         Self::from_parts(file, path)
     }
@@ -702,25 +714,54 @@ impl Scenario {
                 "either gas_free_share or gas_free_count, not both",
             ));
         }
-        for (field, year) in [
-            ("targets.label_a_year", Some(t.label_a_year)),
-            ("targets.gas_free_year", Some(t.gas_free_year)),
-            ("targets.ready_year", Some(t.ready_year)),
-            ("targets.efg_phase_out_year", t.efg_phase_out_year),
+        // A target after the horizon cannot be checked: refused when the user set its year, left
+        // out with a note when the year is the default (a plan to 2030 against the 2034
+        // defaults).
+        let mut notes = Vec::new();
+        let explicit = |keys: &[&str]| {
+            keys.iter()
+                .any(|k| file.explicit_target_keys.iter().any(|e| e == k))
+        };
+        for (field, year, set_by_user) in [
+            (
+                "targets.label_a_year",
+                Some(t.label_a_year),
+                explicit(&["label_a_year"]),
+            ),
+            (
+                "targets.gas_free_year",
+                Some(t.gas_free_year),
+                explicit(&["gas_free_year"]),
+            ),
+            (
+                "targets.ready_year",
+                t.ready_share.map(|_| t.ready_year),
+                explicit(&["ready_year"]),
+            ),
+            (
+                "targets.efg_phase_out_year",
+                t.efg_phase_out_year,
+                explicit(&["efg_phase_out_year"]),
+            ),
         ] {
             if let Some(y) = year {
                 if !(2000..=2100).contains(&y) {
                     return Err(invalid(field, y.to_string(), "a year from 2000 to 2100"));
                 }
-                // A target after the horizon would vanish from every output.
                 if y > file.last_year {
-                    return Err(invalid(
-                        field,
-                        y.to_string(),
-                        &format!(
-                            "a year up to last_year ({}): a target after the planning horizon cannot be checked (the default targets are for 2034, E/F/G for 2028); extend last_year or set the target's year in [targets]",
-                            file.last_year
-                        ),
+                    if set_by_user {
+                        return Err(invalid(
+                            field,
+                            y.to_string(),
+                            &format!(
+                                "a year up to last_year ({}): a target after the planning horizon cannot be checked; extend last_year or move the target",
+                                file.last_year
+                            ),
+                        ));
+                    }
+                    notes.push(format!(
+                        "The default target `{field} = {y}` lies after the horizon (last_year {}): it is not checked. Set it in [targets] or extend last_year.",
+                        file.last_year
                     ));
                 }
             }
@@ -843,6 +884,7 @@ impl Scenario {
                 capacity: file.sector.capacity.as_deref().map(resolve),
                 maintenance_eur_per_dwelling_year: file.sector.maintenance_eur_per_dwelling_year,
             },
+            notes,
         })
     }
 
@@ -1035,7 +1077,18 @@ mod tests {
 
     #[test]
     fn yearly_budgets_with_overrides() {
-        let s = parse("stock = \"s.csv\"\nfirst_year = 2027\nlast_year = 2029\n[budget]\nevery_year = 1e6\nby_year = { 2028 = 5e5 }\n[targets]\nlabel_a_year = 2029\ngas_free_year = 2029\n").unwrap();
+        let s = parse("stock = \"s.csv\"\nfirst_year = 2027\nlast_year = 2029\n[budget]\nevery_year = 1e6\nby_year = { 2028 = 5e5 }\n").unwrap();
+        assert!(
+            s.notes
+                .iter()
+                .any(|n| n.contains("targets.label_a_year = 2034")),
+            "{:?}",
+            s.notes
+        );
+        let err = parse("stock = \"s.csv\"\nlast_year = 2030\n[targets]\nlabel_a_year = 2031\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("up to last_year (2030)"), "{err}");
         assert_eq!(s.budget_eur, vec![Some(1e6), Some(5e5), Some(1e6)]);
     }
 

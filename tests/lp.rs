@@ -231,7 +231,7 @@ fn the_exported_mps_solves_to_the_same_optimum() {
         400,
         1,
         21,
-        common::scenario("first_year = 2027\nlast_year = 2030\n[budget]\nevery_year = 2e6\n[targets]\nlabel_a_year = 2030\ngas_free_year = 2030\n"),
+        common::scenario("first_year = 2027\nlast_year = 2030\n[budget]\nevery_year = 2e6\n"),
     );
     let p = Problem::new(&prepared.options, &prepared.scenario);
     let model = LpModel::build(&p);

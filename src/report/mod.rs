@@ -235,6 +235,7 @@ pub fn summary(run: &PlanRun) -> Summary {
     let p = &run.prepared;
     let e = &run.evaluation;
     let mut notes = run.solution.notes.clone();
+    notes.extend(p.scenario.notes.iter().cloned());
     if run.unreachable_efg.0 > 0 {
         notes.push(format!(
             "{} E/F/G dwellings in {} units cannot be lifted to D or better by any package of the catalogue (for example monuments with solid walls): the phase-out target is missed by at least that many whatever the plan",
