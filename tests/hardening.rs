@@ -209,7 +209,7 @@ fn every_bad_input_in_the_corpus_exits_2_with_one_clear_message_and_writes_nothi
             "target_after_horizon.toml",
             &[
                 "field `targets.label_a_year`",
-                "value `2034`",
+                "value `2033`",
                 "up to last_year (2030)",
             ],
         ),

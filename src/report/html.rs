@@ -134,7 +134,9 @@ pub fn report(run: &PlanRun, s: &Summary, charts: &[(ChartKind, String)]) -> Str
     );
 
     // Verdict.
-    let met = s.targets.iter().filter(|t| t.met).count();
+    // Only hard targets count as met or missed; expected outcomes are stated apart below.
+    let hard = s.targets.iter().filter(|t| t.hard).count();
+    let met = s.targets.iter().filter(|t| t.hard && t.met).count();
     let class = if s.all_targets_met {
         "verdict"
     } else {
@@ -144,16 +146,14 @@ pub fn report(run: &PlanRun, s: &Summary, charts: &[(ChartKind, String)]) -> Str
     if s.all_targets_met {
         let _ = writeln!(
             h,
-            "<p class=\"headline\">All {} targets met, for {} of investment ({}).</p>",
-            s.targets.len(),
+            "<p class=\"headline\">All {hard} enforced targets met, for {} of investment ({}).</p>",
             euros(s.total_investment_eur),
             s.cost_basis.label
         );
     } else {
         let _ = writeln!(
             h,
-            "<p class=\"headline\">{met} of {} targets met: {} missed, with {} of investment ({}).</p>",
-            s.targets.len(),
+            "<p class=\"headline\">{met} of {hard} enforced targets met: {} missed, with {} of investment ({}).</p>",
             s.missed.len(),
             euros(s.total_investment_eur),
             s.cost_basis.label

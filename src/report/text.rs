@@ -252,8 +252,22 @@ pub fn plan(summary: &Summary, out: &str) -> String {
             "█".repeat((40.0 * after.count as f64 / lt as f64).round() as usize)
         );
     }
-    let met = summary.targets.iter().filter(|t| t.met).count();
-    let _ = writeln!(s, "Targets: {met} of {} met", summary.targets.len());
+    // Hard targets are what the plan must meet; expected outcomes (the letter's "naar
+    // verwachting") are reported apart, so that "N of M met" counts only what binds.
+    let hard = summary.targets.iter().filter(|t| t.hard).count();
+    let met = summary.targets.iter().filter(|t| t.hard && t.met).count();
+    let _ = writeln!(s, "Targets: {met} of {hard} met");
+    for t in summary.targets.iter().filter(|t| !t.hard) {
+        let (target, achieved) = match t.unit {
+            "share" => (percent(t.target), percent(t.achieved)),
+            _ => (grouped(t.target), grouped(t.achieved)),
+        };
+        let _ = writeln!(
+            s,
+            "  expected outcome (not enforced) {} {}: {} against {}",
+            t.name, t.year, achieved, target
+        );
+    }
     for t in &summary.missed {
         let (target, achieved, short) = match t.unit {
             "share" => (percent(t.target), percent(t.achieved), percent(t.shortfall)),

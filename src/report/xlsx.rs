@@ -125,7 +125,9 @@ fn summary_sheet(sheet: &mut Worksheet, f: &Formats, s: &Summary) -> Result<(), 
         column("item", 34.0, &f.text),
         column("value", 22.0, &f.text),
     ];
-    let met = s.targets.iter().filter(|t| t.met).count();
+    // Hard targets only: expected outcomes are reported in the Targets sheet, not counted.
+    let hard = s.targets.iter().filter(|t| t.hard).count();
+    let met = s.targets.iter().filter(|t| t.hard && t.met).count();
     let rows: Vec<(&str, Cell, &Format)> = vec![
         ("scenario", Cell::Text(&s.scenario), &f.text),
         ("stock", Cell::Text(&s.stock), &f.text),
@@ -137,8 +139,13 @@ fn summary_sheet(sheet: &mut Worksheet, f: &Formats, s: &Summary) -> Result<(), 
             Cell::Text(if s.all_targets_met { "yes" } else { "no" }),
             &f.text,
         ),
-        ("targets met", Cell::Number(met as f64), &f.count),
-        ("targets", Cell::Number(s.targets.len() as f64), &f.count),
+        ("enforced targets met", Cell::Number(met as f64), &f.count),
+        ("enforced targets", Cell::Number(hard as f64), &f.count),
+        (
+            "expected outcomes (reported, not enforced)",
+            Cell::Number((s.targets.len() - hard) as f64),
+            &f.count,
+        ),
         ("dwellings", Cell::Number(s.dwellings as f64), &f.count),
         ("decision units", Cell::Number(s.units as f64), &f.count),
         (
