@@ -671,18 +671,35 @@ struct RowParser<'a> {
 /// Values exports write for "unknown" (`-`, `--`, `n.v.t.`, `onbekend`, `?`): in an optional
 /// column they mean an empty cell; in a required one they stay an error.
 fn is_placeholder(text: &str) -> bool {
-    // Called for every optional cell of every row: compared without allocating.
-    const PLACEHOLDERS: [&str; 8] = [
-        "",
-        "nvt",
-        "onbekend",
-        "unknown",
-        "?",
-        "nb",
-        "na",
-        "nietbekend",
-    ];
-    PLACEHOLDERS.iter().any(|p| key_equals(text, p))
+    // Called for every optional cell of every row: decided on the first significant byte for
+    // all but the few values that start like a placeholder (numbers never do).
+    match text
+        .bytes()
+        .find(|b| !matches!(b, b' ' | b'-' | b'_' | b'.' | b'/' | b'\t'))
+    {
+        // Only dashes, dots and spaces: `-`, `--`, `.`.
+        None => true,
+        Some(b) if matches!(b.to_ascii_lowercase(), b'n' | b'o' | b'u' | b'?') => {
+            const PLACEHOLDERS: [&str; 7] =
+                ["nvt", "onbekend", "unknown", "?", "nb", "na", "nietbekend"];
+            // ASCII text (the usual case) is normalised into a small buffer and compared as
+            // bytes; other text through the general comparison.
+            let mut key = [0u8; 16];
+            let mut n = 0;
+            for b in text.bytes() {
+                if matches!(b, b' ' | b'-' | b'_' | b'.' | b'/' | b'\t') {
+                    continue;
+                }
+                if !b.is_ascii() || n == key.len() {
+                    return PLACEHOLDERS.iter().any(|p| key_equals(text, p));
+                }
+                key[n] = b.to_ascii_lowercase();
+                n += 1;
+            }
+            PLACEHOLDERS.iter().any(|p| p.as_bytes() == &key[..n])
+        }
+        Some(_) => false,
+    }
 }
 
 /// `normalise_key(text) == key`, without allocating.
