@@ -388,6 +388,7 @@ impl Solver for Greedy {
             return Ok(Solution {
                 plan,
                 status: SolveStatus::Heuristic,
+                termination: super::Termination::Converged,
                 lower_bound_eur: None,
                 iterations: steps,
                 notes: Vec::new(),
@@ -492,6 +493,7 @@ impl Solver for Greedy {
         Ok(Solution {
             plan,
             status: SolveStatus::Heuristic,
+            termination: super::Termination::Converged,
             lower_bound_eur: None,
             iterations: selection.steps,
             notes,
