@@ -360,7 +360,7 @@ pub fn solve_portfolio(
     let mut prepared = prepared;
     let mut results = Vec::new();
     let mut names: Vec<&'static str> = Vec::new();
-    for solver in primary.iter().chain(others).copied() {
+    for &solver in primary.iter().chain(others) {
         if names.contains(&solver.name()) {
             continue;
         }
