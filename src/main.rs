@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use heatpath::catalogue::Catalogue;
 use heatpath::generate::{generate, GenerateOptions};
 use heatpath::optimise::decomposition::Decomposition;
+use heatpath::optimise::executor::auto_solvers;
 use heatpath::optimise::greedy::Greedy;
 use heatpath::optimise::lp::{Backend, Lp};
 use heatpath::optimise::{Observer, Progress, Solver};
@@ -42,7 +43,8 @@ enum Command {
         /// Output folder (replaced as a whole when the run succeeds).
         #[arg(long, default_value = "out")]
         out: PathBuf,
-        /// Solver (auto: the exact LP up to 1,000 decision units, the decomposition above).
+        /// Solver (auto: up to 1,000 decision units the LP, the decomposition and greedy, and up
+        /// to 300 the MILP for a second, keeping the cheapest plan; the decomposition above).
         #[arg(long, value_enum, default_value_t = SolverArg::Auto)]
         solver: SolverArg,
         /// LP backend for `--solver lp` (auto: highs when compiled in, else microlp).
@@ -51,7 +53,8 @@ enum Command {
         /// Solve the exact model with integer choices (branch and bound; small instances).
         #[arg(long)]
         milp: bool,
-        /// Time limit per LP or MILP solve, in seconds (at most a week).
+        /// Time limit per solver (each LP or MILP solve, the decomposition's dual ascent), in
+        /// seconds (at most a week); the status says when it stopped a solver.
         #[arg(long, value_parser = parse_seconds)]
         time_limit: Option<f64>,
         /// Also run these solvers on the same problem and compare cost, bound, gap and time
@@ -141,7 +144,8 @@ enum Command {
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum SolverArg {
-    /// The exact LP up to 1,000 decision units, the decomposition above.
+    /// The cheapest plan of the LP, decomposition, greedy (and the MILP up to 300 units) up
+    /// to 1,000 decision units; the decomposition above; greedy for max_reduction.
     Auto,
     /// Greedy: cheapest steps per kWh, then scheduled year by year.
     Greedy,
@@ -170,9 +174,6 @@ fn parse_seconds(text: &str) -> Result<f64, String> {
     }
     Ok(seconds)
 }
-
-/// Above this many decision units `--solver auto` takes the decomposition.
-const AUTO_DECOMPOSITION_UNITS: usize = 1_000;
 
 #[derive(Clone, Copy, ValueEnum)]
 enum BackendArg {
@@ -579,30 +580,28 @@ fn plan(
     if let Some(path) = export_mps {
         pipeline::export_mps(&prepared, path, lp.milp)?;
     }
+    // `auto` stands for several solvers (by size and mode); the pipeline keeps the best plan of
+    // every solver it runs, `--compare` ones included.
+    let time_limit = lp.time_limit;
     let units = prepared.units.len();
-    let resolve = |s: SolverArg| match s {
-        SolverArg::Auto if units > AUTO_DECOMPOSITION_UNITS => SolverArg::Decomposition,
-        SolverArg::Auto => SolverArg::Lp,
-        other => other,
+    let mode = prepared.scenario.mode;
+    let decomposition = Decomposition {
+        time_limit,
+        ..Decomposition::default()
     };
-    let greedy = Greedy;
-    let decomposition = Decomposition::default();
-    let pick = |s: SolverArg| -> &dyn Solver {
-        match resolve(s) {
-            SolverArg::Greedy => &greedy,
-            SolverArg::Lp => &lp,
-            _ => &decomposition,
+    let solvers_of = |s: SolverArg| -> Vec<Box<dyn Solver>> {
+        match s {
+            SolverArg::Auto => auto_solvers(units, mode, Lp { milp: false, ..lp }, time_limit),
+            SolverArg::Greedy => vec![Box::new(Greedy)],
+            SolverArg::Lp => vec![Box::new(lp)],
+            SolverArg::Decomposition => vec![Box::new(decomposition)],
         }
     };
-    let primary = resolve(solver);
-    let mut others: Vec<SolverArg> = Vec::new();
-    for s in compare.into_iter().map(resolve) {
-        if s != primary && !others.contains(&s) {
-            others.push(s);
-        }
-    }
-    let others: Vec<&dyn Solver> = others.into_iter().map(pick).collect();
-    let mut run = pipeline::solve(prepared, pick(primary), &others, &mut bar)?;
+    let primary = solvers_of(solver);
+    let others: Vec<Box<dyn Solver>> = compare.into_iter().flat_map(solvers_of).collect();
+    let primary: Vec<&dyn Solver> = primary.iter().map(Box::as_ref).collect();
+    let others: Vec<&dyn Solver> = others.iter().map(Box::as_ref).collect();
+    let mut run = pipeline::solve_portfolio(prepared, &primary, &others, &mut bar)?;
     bar.stage("writing the outputs");
     report::write_outputs(&mut run, out, started)?;
     bar.finish();

@@ -10,7 +10,9 @@ use crate::catalogue::{Catalogue, CatalogueError};
 use crate::evaluate::{evaluate, EvaluateError, Evaluation};
 use crate::optimise::model::{LpModel, Penalties};
 use crate::optimise::mps::write_mps;
-use crate::optimise::{Observer, OptimiseError, Problem, Solution, Solver};
+use crate::optimise::{
+    Observer, OptimiseError, Problem, Solution, SolveStatus, Solver, Termination,
+};
 use crate::options::{build_options, Baseline, DecisionUnits, OptionSet};
 use crate::performance::DwellingModel;
 use crate::scenario::{Scenario, ScenarioError};
@@ -332,17 +334,42 @@ impl PlanRun {
     }
 }
 
-/// Solves with `primary` and evaluates; each of `others` is solved and evaluated too, and the
-/// best lower bound found applies to every plan.
+/// Solves with `primary` and evaluates; each of `others` is solved and evaluated too. The plan
+/// kept is the best of all (see [`solve_portfolio`]), and the best lower bound found applies to
+/// it.
 pub fn solve(
     prepared: Prepared,
     primary: &dyn Solver,
     others: &[&dyn Solver],
     observer: &mut dyn Observer,
 ) -> Result<PlanRun, Error> {
+    solve_portfolio(prepared, &[primary], others, observer)
+}
+
+/// Relative tolerance within which two penalised objectives are the same plan value.
+const SAME_VALUE: f64 = 1e-9;
+
+/// Runs every solver of `primary` (what the user asked for: one solver, or the several `auto`
+/// stands for) and of `others` (`--compare`; a solver whose name already ran is skipped),
+/// evaluates each plan with the one evaluator, and keeps the plan with the lowest penalised
+/// objective (discounted investment plus the model's penalties for what it misses) whichever
+/// solver found it; on a tie the earlier solver's. When a solver proved the integer optimum and
+/// the kept plan is as good, the kept plan is optimal. The comparison rows (every solver run, in
+/// order) are kept when `others` is not empty.
+pub fn solve_portfolio(
+    prepared: Prepared,
+    primary: &[&dyn Solver],
+    others: &[&dyn Solver],
+    observer: &mut dyn Observer,
+) -> Result<PlanRun, Error> {
     let mut prepared = prepared;
     let mut results = Vec::new();
-    for solver in std::iter::once(primary).chain(others.iter().copied()) {
+    let mut names: Vec<&'static str> = Vec::new();
+    for &solver in primary.iter().chain(others) {
+        if names.contains(&solver.name()) {
+            continue;
+        }
+        names.push(solver.name());
         let t = Instant::now();
         let problem = Problem::new(&prepared.options, &prepared.scenario);
         let solution = solver.solve(&problem, observer)?;
@@ -364,20 +391,27 @@ pub fn solve(
             t.elapsed().as_secs_f64(),
         ));
     }
-    let penalties = results.iter().find_map(|r| r.1.details.penalties);
-    let unreachable_efg =
-        Problem::new(&prepared.options, &prepared.scenario).unreachable_efg_dwellings();
-    let unavoidable = penalties.map_or(0.0, |p| p.dwelling_eur * unreachable_efg.0 as f64);
+    // Shown only when a solver of the LP family priced the targets; plans are ranked with the
+    // model's penalties in every case, so that a plan missing a target is never "cheaper".
+    let shown_penalties = results.iter().find_map(|r| r.1.details.penalties);
+    let problem = Problem::new(&prepared.options, &prepared.scenario);
+    let penalties = shown_penalties.unwrap_or_else(|| Penalties::for_problem(&problem));
+    let unreachable_efg = problem.unreachable_efg_dwellings();
+    let unavoidable = shown_penalties.map_or(0.0, |p| p.dwelling_eur * unreachable_efg.0 as f64);
     let best_bound = results
         .iter()
         .filter_map(|r| r.1.lower_bound_eur)
         .fold(None, |best: Option<f64>, b| {
             Some(best.map_or(b, |x| x.max(b)))
         });
+    let values: Vec<f64> = results
+        .iter()
+        .map(|r| r.2.objective_eur + penalty_of(&r.2, &penalties, &prepared.options))
+        .collect();
     let comparison: Vec<ComparisonRow> = results
         .iter()
         .map(|(name, solution, evaluation, solve_s, _)| {
-            let penalty = penalties.map(|p| penalty_of(evaluation, &p, &prepared.options));
+            let penalty = shown_penalties.map(|p| penalty_of(evaluation, &p, &prepared.options));
             ComparisonRow {
                 solver: name,
                 objective_eur: evaluation.objective_eur,
@@ -395,12 +429,27 @@ pub fn solve(
             }
         })
         .collect();
-    let (solver, mut solution, evaluation, solve_s, evaluate_s) = results.swap_remove(0);
+    let same = |a: f64, b: f64| a <= b + SAME_VALUE * b.abs().max(1.0);
+    let mut best = 0;
+    for (i, &value) in values.iter().enumerate().skip(1) {
+        if !same(values[best], value) {
+            best = i;
+        }
+    }
+    let proven_optimal = results
+        .iter()
+        .zip(&values)
+        .any(|(r, &v)| r.1.termination == Termination::Optimal && same(values[best], v));
+    prepared.timings.solve = results.iter().map(|r| r.3).sum();
+    prepared.timings.evaluate = results.iter().map(|r| r.4).sum();
+    let (solver, mut solution, evaluation, _, _) = results.swap_remove(best);
     solution.lower_bound_eur = best_bound;
-    prepared.timings.solve = solve_s;
-    prepared.timings.evaluate = evaluate_s;
+    if proven_optimal {
+        solution.status = SolveStatus::Optimal;
+        solution.termination = Termination::Optimal;
+    }
     Ok(PlanRun {
-        penalty_eur: comparison[0].penalty_eur,
+        penalty_eur: comparison[best].penalty_eur,
         comparison: if others.is_empty() {
             Vec::new()
         } else {

@@ -333,3 +333,68 @@ proptest! {
         }
     }
 }
+
+/// The sample's scenario (targets, path, finance) over a generated stock.
+fn sample_targets() -> heatpath::scenario::Scenario {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample/scenario.toml"),
+    )
+    .unwrap();
+    let text: String = text
+        .lines()
+        .filter(|l| !l.starts_with("stock ="))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    common::scenario(&text)
+}
+
+#[test]
+fn on_a_small_corporation_the_default_plan_is_the_proven_optimum() {
+    use heatpath::optimise::executor::auto_solvers;
+    use heatpath::optimise::{SolveStatus, Termination};
+    // `generate --dwellings 300 --seed 2`: 8 complexes, where the rounded LP alone was 44 %
+    // above the integer optimum.
+    let prepared = common::prepared(300, 1, 2, sample_targets());
+    let units = prepared.units.len();
+    assert_eq!(units, 8);
+    let solvers = auto_solvers(units, Mode::MeetTargets, Lp::default(), None);
+    let solvers: Vec<&dyn Solver> = solvers.iter().map(Box::as_ref).collect();
+    let auto = heatpath::pipeline::solve_portfolio(prepared, &solvers, &[], &mut Silent).unwrap();
+    common::check_invariants(&auto);
+    let milp = Lp {
+        milp: true,
+        ..Lp::default()
+    };
+    let exact = solve(
+        common::prepared(300, 1, 2, sample_targets()),
+        &milp,
+        &[],
+        &mut Silent,
+    )
+    .unwrap();
+    assert_eq!(exact.solution.termination, Termination::Optimal);
+    let value =
+        |r: &heatpath::pipeline::PlanRun| r.evaluation.objective_eur + r.penalty_eur.unwrap_or(0.0);
+    assert!(
+        value(&auto) <= value(&exact) * (1.0 + 1e-6),
+        "auto {} > proven optimum {}",
+        value(&auto),
+        value(&exact)
+    );
+    assert_eq!(auto.solution.status, SolveStatus::Optimal);
+    assert_eq!(auto.gap(), Some(0.0));
+}
+
+#[test]
+fn a_milp_stopped_by_its_time_limit_still_returns_a_plan() {
+    use heatpath::optimise::Termination;
+    let prepared = common::prepared(5_000, 1, 7, sample_targets());
+    let milp = Lp {
+        milp: true,
+        time_limit: Some(Duration::from_millis(1)),
+        ..Lp::default()
+    };
+    let run = solve(prepared, &milp, &[], &mut Silent).unwrap();
+    common::check_invariants(&run);
+    assert_eq!(run.solution.termination, Termination::TimeLimit);
+}

@@ -27,6 +27,7 @@ use super::round::{
 };
 use super::{
     Observer, OptimiseError, Problem, Progress, Solution, SolveDetails, SolveStatus, Solver,
+    Termination,
 };
 use crate::scenario::Mode;
 
@@ -670,12 +671,14 @@ impl Solver for Decomposition {
         let mut iterations = 1u64;
         let mut notes = Vec::new();
         let mut converged = m == 0;
+        let mut termination = Termination::IterationLimit;
         while !converged && (iterations as usize) < self.max_iterations {
             if self
                 .time_limit
                 .is_some_and(|limit| started.elapsed() > limit)
             {
                 notes.push("decomposition: stopped at the time limit".into());
+                termination = Termination::TimeLimit;
                 break;
             }
             // Every tenth iteration, and at the start, bound the dual from above over the whole box.
@@ -744,6 +747,9 @@ impl Solver for Decomposition {
                 (upper_bound - best.0) / best.0.abs().max(1.0)
             ));
         }
+        if converged {
+            termination = Termination::Converged;
+        }
         let dual_seconds = started.elapsed().as_secs_f64();
 
         // Primal plans: the subproblems' choices at the best and the most recent multipliers,
@@ -784,6 +790,7 @@ impl Solver for Decomposition {
         Ok(Solution {
             plan,
             status: SolveStatus::Feasible,
+            termination,
             lower_bound_eur: Some(best.0),
             iterations,
             notes,

@@ -392,6 +392,7 @@ impl Solver for Greedy {
             return Ok(Solution {
                 plan,
                 status: SolveStatus::Heuristic,
+                termination: super::Termination::Converged,
                 lower_bound_eur: None,
                 iterations: steps,
                 notes: Vec::new(),
@@ -500,6 +501,7 @@ impl Solver for Greedy {
         Ok(Solution {
             plan,
             status: SolveStatus::Heuristic,
+            termination: super::Termination::Converged,
             lower_bound_eur: None,
             iterations: selection.steps,
             notes,

@@ -21,6 +21,7 @@ use super::model::{ColumnKind, LpModel, RowKind, Sense};
 use super::round::round_and_repair;
 use super::{
     Observer, OptimiseError, Problem, Progress, Solution, SolveDetails, SolveStatus, Solver,
+    Termination,
 };
 use crate::scenario::Mode;
 
@@ -542,7 +543,22 @@ impl Solver for Lp {
             done: 1,
             total: 3,
         });
-        let relaxation = solve_model(&model, self.backend, false, self.time_limit)?;
+        let relaxation = match solve_model(&model, self.backend, false, self.time_limit) {
+            Ok(relaxation) => relaxation,
+            // The clock struck before the relaxation had a point: a limit, not an error. The
+            // greedy plan (instant, within budgets and capacity) is the plan.
+            Err(e) if self.time_limit.is_some() => {
+                let mut solution = super::greedy::Greedy.solve(p, observer)?;
+                solution.status = SolveStatus::Limit;
+                solution.termination = Termination::TimeLimit;
+                solution.notes.push(format!(
+                    "{}: the LP relaxation did not finish within the time limit ({e}); the plan is the greedy one",
+                    self.name()
+                ));
+                return Ok(solution);
+            }
+            Err(e) => return Err(e),
+        };
         lap("relaxation", &mut stages);
         let mut notes = Vec::new();
         let duals = match &relaxation.duals {
@@ -568,29 +584,78 @@ impl Solver for Lp {
             done: 2,
             total: 3,
         });
-        let (state, fractional, status) = if self.milp {
-            let mip = solve_model(&model, self.backend, true, self.time_limit)?;
-            let support = support(&model, &mip.values, p.options.n_units());
-            let (state, _) = round_and_repair(p, model.penalties, &support);
-            let status = if mip.optimal {
-                SolveStatus::Optimal
-            } else {
-                SolveStatus::Limit
-            };
-            (state, 0, status)
-        } else {
+        // The proven integer optimum (MILP), when the branch and bound finished.
+        let mut proven: Option<f64> = None;
+        let rounded = |relaxation: &LpOutcome| {
             let support = support(&model, &relaxation.values, p.options.n_units());
-            let (state, fractional) = round_and_repair(p, model.penalties, &support);
+            round_and_repair(p, model.penalties, &support)
+        };
+        let (state, fractional, status, termination) = if self.milp {
+            match solve_model(&model, self.backend, true, self.time_limit) {
+                Ok(mip) => {
+                    let support = support(&model, &mip.values, p.options.n_units());
+                    let (state, _) = round_and_repair(p, model.penalties, &support);
+                    if mip.optimal {
+                        proven = Some(mip.objective);
+                        (state, 0, SolveStatus::Optimal, Termination::Optimal)
+                    } else {
+                        // The incumbent of an interrupted search can be worse than the rounded
+                        // relaxation: keep the better of the two.
+                        let (other, fractional) = rounded(&relaxation);
+                        if other.objective() < state.objective() {
+                            (
+                                other,
+                                fractional,
+                                SolveStatus::Limit,
+                                Termination::TimeLimit,
+                            )
+                        } else {
+                            (state, 0, SolveStatus::Limit, Termination::TimeLimit)
+                        }
+                    }
+                }
+                // Stopped before an integer point: doing nothing is always feasible, and the
+                // rounded relaxation is a plan; the limit is the status, not an error.
+                Err(e) if self.time_limit.is_some() => {
+                    notes.push(format!(
+                        "milp: the branch and bound found no integer plan within the time limit ({e}); the plan is the rounded relaxation"
+                    ));
+                    let (state, fractional) = rounded(&relaxation);
+                    (
+                        state,
+                        fractional,
+                        SolveStatus::Limit,
+                        Termination::TimeLimit,
+                    )
+                }
+                Err(e) => return Err(e),
+            }
+        } else {
+            let (state, fractional) = rounded(&relaxation);
             let status = if fractional == 0 && relaxation.optimal {
                 SolveStatus::Optimal
             } else {
                 SolveStatus::Feasible
             };
-            (state, fractional, status)
+            let termination = if relaxation.optimal {
+                Termination::Converged
+            } else {
+                Termination::TimeLimit
+            };
+            (state, fractional, status, termination)
         };
         lap("integer plan", &mut stages);
         let missed = slack_rows(&model, &relaxation.values);
-        let relief = budget_relief(p, &model, self.backend, self.time_limit, &missed)?;
+        let relief = match budget_relief(p, &model, self.backend, self.time_limit, &missed) {
+            Ok(relief) => relief,
+            Err(e) if self.time_limit.is_some() => {
+                notes.push(format!(
+                    "budget relief not computed within the time limit: {e}"
+                ));
+                None
+            }
+            Err(e) => return Err(e),
+        };
         lap("budget relief", &mut stages);
         let plan = p.options.plan(&state.choice);
         observer.observe(&Progress {
@@ -601,7 +666,9 @@ impl Solver for Lp {
         Ok(Solution {
             plan,
             status,
-            lower_bound_eur: relaxation.optimal.then_some(relaxation.objective),
+            termination,
+            // A proven integer optimum bounds every integer plan; else the relaxation does.
+            lower_bound_eur: proven.or(relaxation.optimal.then_some(relaxation.objective)),
             iterations: 0,
             notes,
             details: SolveDetails {

@@ -7,6 +7,7 @@
 //! (status, lower bound). What the plan achieves is computed by [`crate::evaluate`] alone.
 
 pub mod decomposition;
+pub mod executor;
 pub mod greedy;
 pub mod lp;
 pub mod model;
@@ -185,6 +186,37 @@ impl SolveStatus {
     }
 }
 
+/// Why a solver stopped: a limit is a normal end (the plan is the best found), never an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Termination {
+    /// The method ran to its end (a heuristic's last step, a converged dual or relaxation).
+    Converged,
+    /// The integer optimum was proven.
+    Optimal,
+    /// The time limit stopped it.
+    TimeLimit,
+    /// The iteration limit stopped it.
+    IterationLimit,
+}
+
+impl Termination {
+    /// Name as written in summaries.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Termination::Converged => "converged",
+            Termination::Optimal => "proven optimal",
+            Termination::TimeLimit => "stopped at the time limit",
+            Termination::IterationLimit => "stopped at the iteration limit",
+        }
+    }
+
+    /// A limit, not the method, ended the run.
+    pub fn is_limit(self) -> bool {
+        matches!(self, Termination::TimeLimit | Termination::IterationLimit)
+    }
+}
+
 /// What a solver returns.
 #[derive(Debug, Clone)]
 pub struct Solution {
@@ -192,6 +224,8 @@ pub struct Solution {
     pub plan: Plan,
     /// Status.
     pub status: SolveStatus,
+    /// Why the solver stopped.
+    pub termination: Termination,
     /// A proven lower bound on the objective (discounted euros, penalties included), if any.
     pub lower_bound_eur: Option<f64>,
     /// Iterations, steps or nodes, as the solver counts them.

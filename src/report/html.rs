@@ -216,6 +216,12 @@ pub fn report(run: &PlanRun, s: &Summary, charts: &[(ChartKind, String)]) -> Str
         euros(s.objective_eur)
     );
     match (s.lower_bound_eur, s.gap) {
+        (Some(_), Some(_)) if s.status == "optimal" => {
+            let _ = writeln!(
+                h,
+                "<p>This plan is optimal: no plan meeting the same targets costs less (proven by the solver).</p>"
+            );
+        }
         (Some(bound), Some(gap)) => {
             let _ = writeln!(
                 h,

@@ -72,6 +72,9 @@ pub struct Summary {
     pub solver: &'static str,
     /// Solver status (`heuristic`, `optimal`, `feasible`, `limit`).
     pub status: &'static str,
+    /// Why the solver of the plan stopped (`converged`, `proven optimal`, `stopped at the time
+    /// limit`, `stopped at the iteration limit`).
+    pub termination: &'static str,
     /// Every target met.
     pub all_targets_met: bool,
     /// Dwellings.
@@ -257,6 +260,7 @@ pub fn summary(run: &PlanRun) -> Summary {
         catalogue: p.catalogue.source.clone(),
         solver: run.solver,
         status: run.solution.status.as_str(),
+        termination: run.solution.termination.as_str(),
         all_targets_met: e.all_targets_met(),
         dwellings: p.stock.len(),
         units: p.units.len(),

@@ -150,7 +150,14 @@ pub fn plan(summary: &Summary, out: &str) -> String {
         summary.first_year,
         summary.last_year,
         summary.solver,
-        summary.status
+        // A limit is part of the status: the plan is the best found when it struck.
+        if summary.termination.starts_with("stopped") && summary.status == "limit" {
+            summary.termination.to_string()
+        } else if summary.termination.starts_with("stopped") {
+            format!("{}, {}", summary.status, summary.termination)
+        } else {
+            summary.status.to_string()
+        }
     );
     let _ = writeln!(
         s,
@@ -177,7 +184,11 @@ pub fn plan(summary: &Summary, out: &str) -> String {
     );
     if let (Some(bound), Some(gap)) = (summary.lower_bound_eur, summary.gap) {
         let _ = writeln!(s, "  lower bound                  {:>14}", euros(bound));
-        let _ = writeln!(s, "  gap                          {:>13.3} %", 100.0 * gap);
+        if summary.status == "optimal" {
+            let _ = writeln!(s, "  gap                          {:>15}", "optimal");
+        } else {
+            let _ = writeln!(s, "  gap                          {:>13.3} %", 100.0 * gap);
+        }
     }
     if !summary.comparison.is_empty() {
         let _ = writeln!(

@@ -1,0 +1,99 @@
+//! What `--solver auto` runs: the choice of solvers by instance size and mode, each with the
+//! user's time limit. The run itself (solving, evaluating, keeping the best plan) is
+//! [`crate::pipeline::solve_portfolio`]: solvers only propose plans, the evaluator judges them.
+
+use std::time::Duration;
+
+use super::decomposition::Decomposition;
+use super::greedy::Greedy;
+use super::lp::Lp;
+use super::Solver;
+use crate::scenario::Mode;
+
+/// Above this many decision units `auto` runs the decomposition alone: the exact LP's time grows
+/// much faster than the decomposition's, for no better plan.
+pub const AUTO_DECOMPOSITION_UNITS: usize = 1_000;
+
+/// Up to this many decision units `auto` also runs the exact MILP (branch and bound), within
+/// [`AUTO_MILP_SECONDS`]: on a few hundred units it often proves the optimum in that time, and
+/// when it does not, its incumbent still competes with the other plans.
+pub const AUTO_MILP_UNITS: usize = 300;
+
+/// Time the branch and bound gets within `auto` (less when the user's limit is shorter): keeps
+/// an ordinary plan run interactive.
+pub const AUTO_MILP_SECONDS: f64 = 0.4;
+
+/// The solvers `auto` runs on a problem of `units` decision units in `mode`, with `lp` the LP
+/// settings (backend) and `time_limit` the user's limit per solver. The pipeline keeps the
+/// cheapest of their plans.
+///
+/// - `max_reduction`: the greedy solver (the exact solvers plan to meet targets);
+/// - up to [`AUTO_DECOMPOSITION_UNITS`]: the LP with rounding, the decomposition and the greedy
+///   solver (each well under a second there), and up to [`AUTO_MILP_UNITS`] the MILP too;
+/// - above: the decomposition.
+pub fn auto_solvers(
+    units: usize,
+    mode: Mode,
+    lp: Lp,
+    time_limit: Option<Duration>,
+) -> Vec<Box<dyn Solver>> {
+    let decomposition = Decomposition {
+        time_limit,
+        ..Decomposition::default()
+    };
+    if mode == Mode::MaxReduction {
+        return vec![Box::new(Greedy)];
+    }
+    if units > AUTO_DECOMPOSITION_UNITS {
+        return vec![Box::new(decomposition)];
+    }
+    let relaxation = Lp {
+        milp: false,
+        time_limit,
+        ..lp
+    };
+    let mut solvers: Vec<Box<dyn Solver>> = vec![
+        Box::new(relaxation),
+        Box::new(decomposition),
+        Box::new(Greedy),
+    ];
+    if units <= AUTO_MILP_UNITS {
+        let budget = Duration::from_secs_f64(AUTO_MILP_SECONDS);
+        solvers.push(Box::new(Lp {
+            milp: true,
+            time_limit: Some(time_limit.map_or(budget, |limit| limit.min(budget))),
+            ..lp
+        }));
+    }
+    solvers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(solvers: &[Box<dyn Solver>]) -> Vec<&'static str> {
+        solvers.iter().map(|s| s.name()).collect()
+    }
+
+    #[test]
+    fn auto_runs_every_cheap_solver_on_small_stocks_and_the_decomposition_on_large_ones() {
+        let lp = Lp::default();
+        assert_eq!(
+            names(&auto_solvers(8, Mode::MeetTargets, lp, None)),
+            ["lp", "decomposition", "greedy", "milp"]
+        );
+        assert_eq!(
+            names(&auto_solvers(500, Mode::MeetTargets, lp, None)),
+            ["lp", "decomposition", "greedy"]
+        );
+        assert_eq!(
+            names(&auto_solvers(5_000, Mode::MeetTargets, lp, None)),
+            ["decomposition"]
+        );
+        assert_eq!(
+            names(&auto_solvers(8, Mode::MaxReduction, lp, None)),
+            ["greedy"]
+        );
+    }
+}
