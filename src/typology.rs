@@ -12,11 +12,17 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+/// Characters a key ignores: `Balans-ventilatie`, `balans ventilatie` and `balans_ventilatie`
+/// are one key.
+pub(crate) fn is_key_separator(c: char) -> bool {
+    matches!(c, ' ' | '-' | '_' | '.' | '/' | '\t')
+}
+
 /// Lower-cases and drops spaces, hyphens, underscores and dots so that `Twee-onder-een-kap`,
 /// `twee onder een kap` and `TWEE_ONDER_EEN_KAP` compare equal.
 pub(crate) fn normalise_key(text: &str) -> String {
     text.chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '_' | '.' | '/' | '\t'))
+        .filter(|c| !is_key_separator(*c))
         .flat_map(char::to_lowercase)
         .collect()
 }

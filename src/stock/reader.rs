@@ -15,9 +15,9 @@ use super::report::{LabelConflict, Notes, ReadReport};
 use super::{Dwelling, Stock, StockError};
 use crate::label::EnergyLabel;
 use crate::typology::{
-    default_envelope, default_facade_type, default_roof_type, default_ventilation, normalise_key,
-    typical_geometry, ConstructionPeriod, DwellingType, FacadeType, Heating, Position, RoofType,
-    Ventilation,
+    default_envelope, default_facade_type, default_roof_type, default_ventilation,
+    is_key_separator, normalise_key, typical_geometry, ConstructionPeriod, DwellingType,
+    FacadeType, Heating, Position, RoofType, Ventilation,
 };
 
 /// How to read a stock table.
@@ -673,10 +673,7 @@ struct RowParser<'a> {
 fn is_placeholder(text: &str) -> bool {
     // Called for every optional cell of every row: decided on the first significant byte for
     // all but the few values that start like a placeholder (numbers never do).
-    match text
-        .bytes()
-        .find(|b| !matches!(b, b' ' | b'-' | b'_' | b'.' | b'/' | b'\t'))
-    {
+    match text.bytes().find(|b| !is_key_separator(char::from(*b))) {
         // Only dashes, dots and spaces: `-`, `--`, `.`.
         None => true,
         Some(b) if matches!(b.to_ascii_lowercase(), b'n' | b'o' | b'u' | b'?') => {
@@ -687,7 +684,7 @@ fn is_placeholder(text: &str) -> bool {
             let mut key = [0u8; 16];
             let mut n = 0;
             for b in text.bytes() {
-                if matches!(b, b' ' | b'-' | b'_' | b'.' | b'/' | b'\t') {
+                if is_key_separator(char::from(b)) {
                     continue;
                 }
                 if !b.is_ascii() || n == key.len() {
@@ -705,7 +702,7 @@ fn is_placeholder(text: &str) -> bool {
 /// `normalise_key(text) == key`, without allocating.
 fn key_equals(text: &str, key: &str) -> bool {
     text.chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '_' | '.' | '/' | '\t'))
+        .filter(|c| !is_key_separator(*c))
         .flat_map(char::to_lowercase)
         .eq(key.chars())
 }
@@ -714,7 +711,7 @@ fn key_equals(text: &str, key: &str) -> bool {
 fn key_starts_with(text: &str, prefix: &str) -> bool {
     let mut chars = text
         .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '_' | '.' | '/' | '\t'))
+        .filter(|c| !is_key_separator(*c))
         .flat_map(char::to_lowercase);
     prefix.chars().all(|p| chars.next() == Some(p))
 }
