@@ -642,19 +642,23 @@ fn targets(scenario: &Scenario, trajectory: &[TrajectoryRow]) -> Vec<TargetResul
             }
         }
     }
+    // The phase-out holds in every year from its year on: one target per year, so that a
+    // dwelling left E/F/G after the deadline is seen (and caught up) in the years after it.
     if let Some(year) = scenario.targets.efg_phase_out_year {
         if year <= scenario.last_year {
-            if let Some(r) = row_of(clamp(year)) {
-                out.push(TargetResult {
-                    name: "efg_phase_out".into(),
-                    year: r.year,
-                    target: 0.0,
-                    achieved: r.efg_count as f64,
-                    met: r.efg_count == 0,
-                    shortfall: r.efg_count as f64,
-                    unit: "dwellings",
-                    hard: true,
-                });
+            for y in clamp(year)..=scenario.last_year {
+                if let Some(r) = row_of(y) {
+                    out.push(TargetResult {
+                        name: "efg_phase_out".into(),
+                        year: r.year,
+                        target: 0.0,
+                        achieved: r.efg_count as f64,
+                        met: r.efg_count == 0,
+                        shortfall: r.efg_count as f64,
+                        unit: "dwellings",
+                        hard: true,
+                    });
+                }
             }
         }
     }

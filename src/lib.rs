@@ -38,6 +38,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod readiness;
 pub mod reference;
+pub mod relief;
 pub mod report;
 pub mod scenario;
 pub mod sector;

@@ -293,6 +293,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 backend,
                 milp,
                 time_limit: time_limit.map(Duration::from_secs_f64),
+                node_limit: None,
             };
             plan(
                 &scenario,

@@ -281,12 +281,21 @@ pub struct PlanRun {
     pub unavoidable_penalty_eur: f64,
     /// E/F/G dwellings no package can lift, and the units they are in.
     pub unreachable_efg: (u64, u64),
+    /// For a plan missing targets under budget or capacity limits: what lifting them would do.
+    pub relief: Option<crate::relief::ResourceRelief>,
 }
 
 /// The penalty the model charges for what `evaluation` misses: path shortfalls in kWh/yr of
 /// path units, label-A, gas-free and E/F/G shortfalls in dwellings.
 pub fn penalty_of(evaluation: &Evaluation, penalties: &Penalties, options: &OptionSet) -> f64 {
     let totals = &options.totals;
+    // The E/F/G rule weighs each of its years alike (see `Problem::efg_relief_share`).
+    let efg_years = evaluation
+        .targets
+        .iter()
+        .filter(|t| t.name == "efg_phase_out")
+        .count()
+        .max(1) as f64;
     evaluation
         .targets
         .iter()
@@ -298,9 +307,8 @@ pub fn penalty_of(evaluation: &Evaluation, penalties: &Penalties, options: &Opti
             "label_a_share" | "ready_for_sustainable_heat" => {
                 penalties.dwelling_eur * (t.shortfall * totals.dwellings).round()
             }
-            "gas_free_dwellings" | "gas_free_conversions" | "efg_phase_out" => {
-                penalties.dwelling_eur * t.shortfall
-            }
+            "gas_free_dwellings" | "gas_free_conversions" => penalties.dwelling_eur * t.shortfall,
+            "efg_phase_out" => penalties.dwelling_eur * t.shortfall / efg_years,
             _ => 0.0,
         })
         .sum()
@@ -447,8 +455,29 @@ pub fn solve_portfolio(
     if proven_optimal {
         solution.status = SolveStatus::Optimal;
         solution.termination = Termination::Optimal;
+    } else if primary.len() > 1 && solution.status == SolveStatus::Limit {
+        // Under `auto` a solver's own budget (the branch and bound's nodes) is not the user's
+        // limit: the plan kept is the best of several, with its gap to the bound.
+        solution.status = SolveStatus::Feasible;
+        solution.notes.push(format!(
+            "auto: the {solver} solver stopped at its own budget; its plan was the best of those run"
+        ));
     }
+    let t = Instant::now();
+    let relief = crate::relief::relief(&prepared, &evaluation, |plan| {
+        evaluate(
+            &prepared.stock,
+            &prepared.units,
+            &prepared.baseline,
+            &prepared.catalogue,
+            &prepared.scenario,
+            plan,
+        )
+        .ok()
+    })?;
+    prepared.timings.solve += t.elapsed().as_secs_f64();
     Ok(PlanRun {
+        relief,
         penalty_eur: comparison[best].penalty_eur,
         comparison: if others.is_empty() {
             Vec::new()

@@ -77,6 +77,7 @@ fn problem<'a>(
         gas_free: None,
         ready: None,
         efg_deadline: None,
+        penalties: heatpath::optimise::model::Penalties::for_options(options),
     }
 }
 
@@ -397,4 +398,67 @@ fn a_milp_stopped_by_its_time_limit_still_returns_a_plan() {
     let run = solve(prepared, &milp, &[], &mut Silent).unwrap();
     common::check_invariants(&run);
     assert_eq!(run.solution.termination, Termination::TimeLimit);
+}
+
+#[test]
+fn an_efg_deadline_missed_under_a_capacity_is_caught_up_in_later_years() {
+    use heatpath::optimise::decomposition::Decomposition;
+    // A capacity far below what lifting every E/F/G dwelling by 2028 takes: the deadline is
+    // missed, and the plan must lift the rest in the years after it, not leave them for good.
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample/scenario.toml"),
+    )
+    .unwrap()
+    .lines()
+    .filter(|l| !l.starts_with("stock ="))
+    .map(|l| format!("{l}\n"))
+    .collect::<String>();
+    let text = text
+        .replace("every_year = 500\n", "every_year = 120\n")
+        .replace("by_year = { 2027 = 900, 2028 = 900 }\n", "");
+    assert!(
+        text.contains("every_year = 120"),
+        "the sample scenario's capacity"
+    );
+    for solver in [&Decomposition::default() as &dyn Solver, &Greedy] {
+        let prepared = common::prepared(2_000, 1, 5, common::scenario(&text));
+        let run = solve(prepared, solver, &[], &mut Silent).unwrap();
+        common::check_invariants(&run);
+        let efg: Vec<(u16, f64)> = run
+            .evaluation
+            .targets
+            .iter()
+            .filter(|t| t.name == "efg_phase_out")
+            .map(|t| (t.year, t.achieved))
+            .collect();
+        assert!(
+            efg.len() > 1,
+            "the rule is checked in every year from 2028: {efg:?}"
+        );
+        let (first, last) = (efg[0].1, efg[efg.len() - 1].1);
+        assert!(
+            first > 0.0,
+            "{}: the capacity must make 2028 a miss: {efg:?}",
+            solver.name()
+        );
+        assert!(
+            last < first,
+            "{}: E/F/G dwellings left after the deadline are lifted later: {efg:?}",
+            solver.name()
+        );
+        // Not necessarily all: a complex larger than a year's capacity can never be treated,
+        // and some E/F/G dwellings no package lifts.
+        let o = &run.prepared.options;
+        let blocked: u32 = (0..o.n_units())
+            .filter(|&u| o.unit_dwellings[u] > 120)
+            .map(|u| o.unit_efg_before[u])
+            .sum();
+        let stuck = f64::from(blocked) + run.unreachable_efg.0 as f64;
+        assert!(
+            last <= stuck,
+            "{}: with capacity to spare after 2028 every E/F/G dwelling that can be lifted is, by {}: {efg:?} ({stuck} cannot)",
+            solver.name(),
+            efg[efg.len() - 1].0
+        );
+    }
 }

@@ -434,7 +434,10 @@ impl Solver for Greedy {
                 done: t as u64,
                 total: n_years as u64,
             });
-            if let Some(deadline) = problem.efg_deadline.filter(|&d| t <= d) {
+            // E/F/G units first: spread over the years up to the deadline, and any left after
+            // it (a budget or capacity held them back) as soon as they fit: the rule holds in
+            // every year from the deadline on.
+            if let Some(deadline) = problem.efg_deadline {
                 let mut efg_units: Vec<usize> = schedule
                     .waiting()
                     .filter(|&u| opts.unit_efg_before[u] > 0)
@@ -446,7 +449,11 @@ impl Solver for Greedy {
                     };
                     cost(a).total_cmp(&cost(b)).then(a.cmp(&b))
                 });
-                let quota = efg_units.len().div_ceil(deadline - t + 1);
+                let quota = if t <= deadline {
+                    efg_units.len().div_ceil(deadline - t + 1)
+                } else {
+                    efg_units.len()
+                };
                 let mut done = 0;
                 for u in efg_units {
                     if done == quota {

@@ -487,6 +487,9 @@ pub struct Lp {
     pub milp: bool,
     /// Time limit per backend call.
     pub time_limit: Option<Duration>,
+    /// With `milp` and the microlp backend: stop the branch and bound after this many nodes
+    /// (a budget that gives the same plan on any machine, unlike a clock).
+    pub node_limit: Option<u64>,
 }
 
 impl Default for Lp {
@@ -495,6 +498,7 @@ impl Default for Lp {
             backend: Backend::Microlp,
             milp: false,
             time_limit: None,
+            node_limit: None,
         }
     }
 }
@@ -591,7 +595,19 @@ impl Solver for Lp {
             round_and_repair(p, model.penalties, &support)
         };
         let (state, fractional, status, termination) = if self.milp {
-            match solve_model(&model, self.backend, true, self.time_limit) {
+            let integer = match (self.node_limit, self.backend) {
+                (Some(nodes), Backend::Microlp) => {
+                    solve_milp_with_node_limit(&model, nodes, self.time_limit)
+                }
+                _ => solve_model(&model, self.backend, true, self.time_limit),
+            };
+            // What stops an unfinished search: the node budget when one is set.
+            let limit = if self.node_limit.is_some() {
+                Termination::IterationLimit
+            } else {
+                Termination::TimeLimit
+            };
+            match integer {
                 Ok(mip) => {
                     let support = support(&model, &mip.values, p.options.n_units());
                     let (state, _) = round_and_repair(p, model.penalties, &support);
@@ -603,30 +619,20 @@ impl Solver for Lp {
                         // relaxation: keep the better of the two.
                         let (other, fractional) = rounded(&relaxation);
                         if other.objective() < state.objective() {
-                            (
-                                other,
-                                fractional,
-                                SolveStatus::Limit,
-                                Termination::TimeLimit,
-                            )
+                            (other, fractional, SolveStatus::Limit, limit)
                         } else {
-                            (state, 0, SolveStatus::Limit, Termination::TimeLimit)
+                            (state, 0, SolveStatus::Limit, limit)
                         }
                     }
                 }
                 // Stopped before an integer point: doing nothing is always feasible, and the
                 // rounded relaxation is a plan; the limit is the status, not an error.
-                Err(e) if self.time_limit.is_some() => {
+                Err(e) if self.time_limit.is_some() || self.node_limit.is_some() => {
                     notes.push(format!(
-                        "milp: the branch and bound found no integer plan within the time limit ({e}); the plan is the rounded relaxation"
+                        "milp: the branch and bound found no integer plan within its limit ({e}); the plan is the rounded relaxation"
                     ));
                     let (state, fractional) = rounded(&relaxation);
-                    (
-                        state,
-                        fractional,
-                        SolveStatus::Limit,
-                        Termination::TimeLimit,
-                    )
+                    (state, fractional, SolveStatus::Limit, limit)
                 }
                 Err(e) => return Err(e),
             }
@@ -685,4 +691,55 @@ impl Solver for Lp {
             },
         })
     }
+}
+
+/// Solves `model` as a MILP with microlp directly, its branch and bound stopped after
+/// `node_limit` nodes instead of a clock (good_lp does not pass a node limit on): the same
+/// instance gives the same plan on any machine under any load. `optimal` is false when the
+/// node budget ran out before the proof.
+pub fn solve_milp_with_node_limit(
+    model: &LpModel,
+    node_limit: u64,
+    time_limit: Option<Duration>,
+) -> Result<LpOutcome, OptimiseError> {
+    let mut problem = microlp::Problem::new(microlp::OptimizationDirection::Minimize);
+    let columns: Vec<microlp::Variable> = model
+        .columns
+        .iter()
+        .map(|c| {
+            if c.integer && c.upper == 1.0 {
+                problem.add_binary_var(c.cost)
+            } else {
+                problem.add_var(c.cost, (0.0, c.upper))
+            }
+        })
+        .collect();
+    for row in &model.rows {
+        let mut expression = microlp::LinearExpr::empty();
+        for &(c, a) in &row.entries {
+            expression.add(columns[c], a);
+        }
+        let op = match row.sense {
+            Sense::Le => microlp::ComparisonOp::Le,
+            Sense::Ge => microlp::ComparisonOp::Ge,
+        };
+        problem.add_constraint(expression, op, row.rhs);
+    }
+    let mut options = microlp::SolveOptions::default();
+    options.node_limit = Some(node_limit);
+    options.time_limit = time_limit;
+    let outcome = problem
+        .solve_with(options)
+        .map_err(|e| backend_error(Backend::Microlp, e))?;
+    let optimal = outcome.is_optimal();
+    let solution = outcome.solution().ok_or_else(|| {
+        OptimiseError::Solver("microlp: the node budget ran out before a feasible plan".into())
+    })?;
+    let values: Vec<f64> = columns.iter().map(|&v| solution.var_value(v)).collect();
+    Ok(LpOutcome {
+        objective: model.objective(&values),
+        values,
+        duals: None,
+        optimal,
+    })
 }

@@ -55,6 +55,8 @@ pub struct Problem<'a> {
     pub ready: Option<CountTarget>,
     /// Year index by which every E/F/G dwelling must be lifted to D or better.
     pub efg_deadline: Option<usize>,
+    /// What a missed unit of each target weighs in the objective.
+    pub penalties: model::Penalties,
 }
 
 /// Clamps a target year into the horizon: a year before it applies in the first year, a year
@@ -123,12 +125,29 @@ impl<'a> Problem<'a> {
                 .targets
                 .efg_phase_out_year
                 .and_then(|y| year_index(y, scenario.first_year, scenario.last_year)),
+            penalties: model::Penalties::for_options(options),
         }
     }
 
     /// Number of planning years.
     pub fn n_years(&self) -> usize {
         self.options.n_years
+    }
+
+    /// Share of the E/F/G penalty that lifting a dwelling in year index `t` relieves. The rule
+    /// holds in every year from the phase-out year on, so a dwelling still E/F/G weighs in each
+    /// of those years: lifted by the deadline it relieves all of its penalty, lifted later the
+    /// share of the rule's years it is no longer E/F/G in. A deadline missed (under a budget or
+    /// capacity) is thus caught up as soon as the plan can, in every solver alike.
+    pub fn efg_relief_share(&self, t: usize) -> f64 {
+        match self.efg_deadline {
+            Some(d) if t <= d => 1.0,
+            Some(d) => {
+                let n = self.n_years();
+                (n.saturating_sub(t)) as f64 / (n - d) as f64
+            }
+            None => 0.0,
+        }
     }
 
     /// E/F/G dwellings no package of the catalogue can lift to D or better (per unit, the fewest

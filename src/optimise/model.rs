@@ -11,6 +11,7 @@
 //! year, capacity rows in dwellings, label-A, gas-free and E/F/G rows in dwellings.
 
 use super::Problem;
+use crate::options::OptionSet;
 
 /// Row sense.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,37 +96,91 @@ pub struct Column {
     pub integer: bool,
 }
 
-/// Penalties per unit of slack: far above any real cost, so a target is only missed when it
-/// cannot be met.
+/// Penalties per unit of slack: what a missed unit of a target weighs against the cost of the
+/// plan.
+///
+/// They are scaled to the instance's own prices: [`PENALTY_FACTOR`] times the dearest price at
+/// which any unit offers its cheapest way of making up a unit of a target, so that a target is
+/// missed only when it cannot be met (or only at a price no real plan pays), and no higher.
+/// Penalties of twenty times the dearest whole-complex package per dwelling (as before) were
+/// ten thousand times the costs: a relative tolerance of 1e-6 on an objective that large was
+/// worth a year's budget, which left the budget multipliers undetermined, and an ordinary
+/// simplex could not solve the exported LP.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Penalties {
     /// Euros per kWh/yr of path shortfall (path units).
     pub path_eur: f64,
-    /// Euros per dwelling short of the label-A, gas-free or E/F/G targets.
+    /// Euros per dwelling short of the label-A, gas-free, readiness or E/F/G targets.
     pub dwelling_eur: f64,
 }
 
+/// How many times the dearest price of making up a unit of a target its shortfall weighs.
+pub const PENALTY_FACTOR: f64 = 20.0;
+
 impl Penalties {
-    /// Twenty times the dearest option per unit of its effect.
-    pub fn for_problem(p: &Problem) -> Penalties {
-        let o = p.options;
-        let mut path_ratio: f64 = 0.0;
-        let mut dearest: f64 = 0.0;
+    /// The penalties of `options`.
+    ///
+    /// - Per dwelling: per unit, the cheapest option per dwelling it gains (label A, gas-free,
+    ///   readiness) and per E/F/G dwelling it lifts (all of them where an option can); the
+    ///   dearest of these over the units, times [`PENALTY_FACTOR`]. A complex with one E/F/G
+    ///   dwelling in a hundred sets a high price here: the model treats a complex as a whole.
+    /// - Per kWh/yr of path: per unit, its cheapest option per kWh/yr of reduction; the dearest
+    ///   of these over the units, times [`PENALTY_FACTOR`].
+    pub fn for_options(o: &OptionSet) -> Penalties {
+        let mut per_kwh: f64 = 0.0;
+        let mut per_dwelling: f64 = 0.0;
         for u in 0..o.n_units() {
+            let dwellings = f64::from(o.unit_dwellings[u].max(1));
+            let efg_before = o.unit_efg_before[u];
+            let (mut unit_kwh, mut unit_gain, mut unit_efg) =
+                (f64::INFINITY, f64::INFINITY, f64::INFINITY);
+            let mut unit_dearest: f64 = 0.0;
             for k in o.of_unit(u) {
-                for t in 0..o.n_years {
-                    let cost = o.discounted_cost_eur(u, k, t).max(0.0);
-                    dearest = dearest.max(cost);
-                    if o.path_reduction[k] > 1e-6 {
-                        path_ratio = path_ratio.max(cost / o.path_reduction[k]);
+                let cost = (0..o.n_years)
+                    .map(|t| o.discounted_cost_eur(u, k, t).max(0.0))
+                    .fold(0.0, f64::max);
+                unit_dearest = unit_dearest.max(cost / dwellings);
+                if o.path_reduction[k] > 1e-6 {
+                    unit_kwh = unit_kwh.min(cost / o.path_reduction[k]);
+                }
+                for gain in [
+                    o.label_a_gain[k],
+                    o.gas_free_gain[k],
+                    o.low_temp_ready_gain[k],
+                ] {
+                    if gain > 0 {
+                        unit_gain = unit_gain.min(cost / f64::from(gain));
                     }
+                }
+                let lifted = efg_before.saturating_sub(o.efg_after[k]);
+                if lifted > 0 {
+                    // Lifting them all is what the rule asks; a partial lift is priced as if
+                    // it had to be repeated for the rest.
+                    let share = f64::from(lifted) / f64::from(efg_before);
+                    unit_efg = unit_efg.min(cost / f64::from(lifted) / share);
+                }
+            }
+            for price in [unit_kwh] {
+                if price.is_finite() {
+                    per_kwh = per_kwh.max(price);
+                }
+            }
+            for price in [unit_gain, unit_efg, unit_dearest] {
+                if price.is_finite() {
+                    per_dwelling = per_dwelling.max(price);
                 }
             }
         }
         Penalties {
-            path_eur: (20.0 * path_ratio).max(100.0),
-            dwelling_eur: (20.0 * dearest).max(1e6),
+            path_eur: (PENALTY_FACTOR * per_kwh).max(100.0),
+            dwelling_eur: (PENALTY_FACTOR * per_dwelling).max(1e5),
         }
+    }
+
+    /// The penalties of `p` (set once, when the problem is built, and kept by its residual
+    /// problems so that every part of a solve weighs shortfalls alike).
+    pub fn for_problem(p: &Problem) -> Penalties {
+        p.penalties
     }
 }
 
@@ -280,7 +335,7 @@ impl LpModel {
                 });
             }
         }
-        if let Some(deadline) = p.efg_deadline {
+        if p.efg_deadline.is_some() {
             for u in 0..o.n_units() {
                 let before = o.unit_efg_before[u];
                 if before == 0 {
@@ -290,9 +345,10 @@ impl LpModel {
                 for k in o.of_unit(u) {
                     let lifted = f64::from(before) - f64::from(o.efg_after[k]);
                     if lifted > 0.0 {
-                        for t in 0..=deadline {
-                            if let Some(c) = column_of(k, t) {
-                                entries.push((c, lifted));
+                        for t in 0..n_years {
+                            let share = p.efg_relief_share(t);
+                            if let (Some(c), true) = (column_of(k, t), share > 0.0) {
+                                entries.push((c, lifted * share));
                             }
                         }
                     }

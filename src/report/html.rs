@@ -171,6 +171,9 @@ pub fn report(run: &PlanRun, s: &Summary, charts: &[(ChartKind, String)]) -> Str
             );
         }
         let _ = writeln!(h, "</ul>");
+        if let Some(relief) = &s.budget_relief {
+            relief_html(&mut h, relief);
+        }
     }
     let hi = &s.households_improved;
     let _ = writeln!(
@@ -222,10 +225,19 @@ pub fn report(run: &PlanRun, s: &Summary, charts: &[(ChartKind, String)]) -> Str
                 "<p>This plan is optimal: no plan meeting the same targets costs less (proven by the solver).</p>"
             );
         }
+        (Some(_), Some(gap)) if s.penalty_eur.is_some_and(|p| p > 0.0) => {
+            // The bound carries the penalties that weigh the missed targets: never shown as
+            // euros, which would read as a cost.
+            let _ = writeln!(
+                h,
+                "<p>Gap to the lower bound: {:.2} %. The bound is the LP relaxation on discounted cost plus the penalties that weigh missed targets (weights, not costs): no plan misses less for less.</p>",
+                100.0 * gap
+            );
+        }
         (Some(bound), Some(gap)) => {
             let _ = writeln!(
                 h,
-                "<p>No plan meeting the same targets can cost less than {} (discounted): this plan is within {:.2} % of the optimum.</p>",
+                "<p>No plan meeting the same targets can cost less than {} (discounted; the LP relaxation): the gap to this lower bound is {:.2} %.</p>",
                 euros(bound),
                 100.0 * gap
             );
@@ -506,6 +518,65 @@ pub fn report(run: &PlanRun, s: &Summary, charts: &[(ChartKind, String)]) -> Str
     }
     let _ = writeln!(h, "</body>\n</html>");
     h
+}
+
+/// What more budget or capacity would buy, in the verdict of a plan missing targets.
+fn relief_html(h: &mut String, relief: &crate::relief::ResourceRelief) {
+    if !relief.met_with_more.is_empty() {
+        let per_year: Vec<String> = relief
+            .extra_budget_eur
+            .iter()
+            .map(|e| format!("{} {}", e.year, euros(e.value)))
+            .collect();
+        let capacity: Vec<String> = relief
+            .extra_dwellings
+            .iter()
+            .map(|e| format!("{} +{}", e.year, grouped(e.value)))
+            .collect();
+        let mut what = Vec::new();
+        if !per_year.is_empty() {
+            what.push(format!(
+                "{} more budget in total ({})",
+                euros(relief.total_extra_budget_eur),
+                per_year.join(", ")
+            ));
+        }
+        if !capacity.is_empty() {
+            what.push(format!(
+                "more dwellings treated a year ({})",
+                capacity.join(", ")
+            ));
+        }
+        let _ = writeln!(
+            h,
+            "<p>With {} the plan meets {}.</p>",
+            what.join(" and "),
+            escape(&relief.met_with_more.join(", "))
+        );
+        if !relief.complexes_funded.is_empty() {
+            const SHOWN: usize = 20;
+            let more = relief.complexes_funded.len().saturating_sub(SHOWN);
+            let _ = writeln!(
+                h,
+                "<p>It would fund complexes {}{}.</p>",
+                escape(
+                    &relief.complexes_funded[..relief.complexes_funded.len().min(SHOWN)].join(", ")
+                ),
+                if more > 0 {
+                    format!(" and {more} more (listed in summary.json)")
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+    if !relief.missed_at_any_budget.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p>Missed at any budget (the catalogue does not reach it): {}.</p>",
+            escape(&relief.missed_at_any_budget.join(", "))
+        );
+    }
 }
 
 #[cfg(test)]

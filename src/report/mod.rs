@@ -57,6 +57,13 @@ pub struct LabelCount {
     pub count: u64,
 }
 
+/// What the bound is when the plan meets its targets.
+pub const BOUND_OF_COST: &str =
+    "the LP relaxation: no plan meeting the same targets has a lower discounted cost";
+
+/// What the bound is when the plan misses targets: penalties weigh the shortfalls.
+pub const BOUND_WITH_PENALTIES: &str = "the LP relaxation, on discounted cost plus the penalties that weigh missed targets (weights, not costs): no plan does better on both together";
+
 /// `summary.json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
@@ -109,8 +116,12 @@ pub struct Summary {
     pub penalties: Option<crate::optimise::model::Penalties>,
     /// Shadow prices of the coupling rows.
     pub shadow_prices: Option<crate::optimise::lp::ShadowPrices>,
-    /// For targets the LP misses: what extra budget would meet them.
-    pub budget_relief: Option<crate::optimise::lp::BudgetRelief>,
+    /// What the lower bound is, in words (and whether it carries penalties).
+    pub bound_basis: &'static str,
+    /// For a plan missing targets under budget or capacity limits: the extra budget and
+    /// capacity per year the plan without limits uses, the targets that would meet, and the
+    /// complexes it would fund.
+    pub budget_relief: Option<crate::relief::ResourceRelief>,
     /// Units fractional in the LP relaxation.
     pub fractional_units: Option<usize>,
     /// LP backend.
@@ -284,7 +295,12 @@ pub fn summary(run: &PlanRun) -> Summary {
         penalty_eur: run.penalty_eur,
         penalties: run.solution.details.penalties,
         shadow_prices: run.solution.details.shadow_prices.clone(),
-        budget_relief: run.solution.details.budget_relief.clone(),
+        bound_basis: if run.penalty_eur.is_some_and(|p| p > 0.0) {
+            BOUND_WITH_PENALTIES
+        } else {
+            BOUND_OF_COST
+        },
+        budget_relief: run.relief.clone(),
         fractional_units: run.solution.details.fractional_units,
         lp_backend: run.solution.details.backend,
         lp_stage_seconds: run.solution.details.stage_seconds.clone(),

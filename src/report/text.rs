@@ -182,12 +182,20 @@ pub fn plan(summary: &Summary, out: &str) -> String {
         euros(summary.households_improved.avg_saving_eur_per_year),
         summary.households_improved.definition
     );
+    let penalised = summary.penalty_eur.is_some_and(|p| p > 0.0);
     if let (Some(bound), Some(gap)) = (summary.lower_bound_eur, summary.gap) {
-        let _ = writeln!(s, "  lower bound                  {:>14}", euros(bound));
         if summary.status == "optimal" {
-            let _ = writeln!(s, "  gap                          {:>15}", "optimal");
+            let _ = writeln!(s, "  gap to the lower bound       {:>14}", "optimal");
+        } else if penalised {
+            // The bound then carries penalties: a weight on shortfalls, never a cost.
+            let _ = writeln!(
+                s,
+                "  gap to the lower bound       {:>12.3} %   (bound: the LP relaxation, on cost plus the penalties weighing missed targets)",
+                100.0 * gap
+            );
         } else {
-            let _ = writeln!(s, "  gap                          {:>13.3} %", 100.0 * gap);
+            let _ = writeln!(s, "  lower bound (LP relaxation)  {:>14}", euros(bound));
+            let _ = writeln!(s, "  gap to the lower bound       {:>12.3} %", 100.0 * gap);
         }
     }
     if !summary.comparison.is_empty() {
@@ -296,6 +304,9 @@ pub fn plan(summary: &Summary, out: &str) -> String {
             t.name, t.year, target, achieved, short
         );
     }
+    if let Some(relief) = &summary.budget_relief {
+        relief_lines(&mut s, relief);
+    }
     for note in &summary.notes {
         let _ = writeln!(s, "Note: {note}");
     }
@@ -310,6 +321,65 @@ pub fn plan(summary: &Summary, out: &str) -> String {
     }
     let _ = writeln!(s, "Outputs in {out}/ ({:.2} s)", summary.timings_s.total);
     s
+}
+
+/// What more budget or capacity would buy, after the missed targets.
+fn relief_lines(s: &mut String, relief: &crate::relief::ResourceRelief) {
+    if !relief.met_with_more.is_empty() {
+        let per_year: Vec<String> = relief
+            .extra_budget_eur
+            .iter()
+            .map(|e| format!("{} {}", e.year, euros(e.value)))
+            .collect();
+        if !per_year.is_empty() {
+            let _ = writeln!(
+                s,
+                "  More budget meets {}: {} more in total ({})",
+                relief.met_with_more.join(", "),
+                euros(relief.total_extra_budget_eur),
+                per_year.join(", ")
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "  More capacity meets {}",
+                relief.met_with_more.join(", ")
+            );
+        }
+        let capacity: Vec<String> = relief
+            .extra_dwellings
+            .iter()
+            .map(|e| format!("{} +{}", e.year, grouped(e.value)))
+            .collect();
+        if !capacity.is_empty() {
+            let _ = writeln!(
+                s,
+                "  and more dwellings treated a year than the capacity: {}",
+                capacity.join(", ")
+            );
+        }
+        if !relief.complexes_funded.is_empty() {
+            const SHOWN: usize = 8;
+            let more = relief.complexes_funded.len().saturating_sub(SHOWN);
+            let _ = writeln!(
+                s,
+                "  it would fund complexes {}{}",
+                relief.complexes_funded[..relief.complexes_funded.len().min(SHOWN)].join(", "),
+                if more > 0 {
+                    format!(" and {more} more (summary.json)")
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+    if !relief.missed_at_any_budget.is_empty() {
+        let _ = writeln!(
+            s,
+            "  Missed at any budget (the catalogue does not reach it): {}",
+            relief.missed_at_any_budget.join(", ")
+        );
+    }
 }
 
 #[cfg(test)]
