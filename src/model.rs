@@ -79,10 +79,10 @@ pub struct ModelParams {
     pub heat_pump_tap_water_spf: f64,
     /// Efficiency of direct electric tap-water heating. Assumption.
     pub electric_tap_water_efficiency: f64,
-    /// Tap-water need per dwelling: fixed part (kWh/yr). Assumption (NTA 8800 order of size).
-    pub tap_water_base_kwh: f64,
-    /// Tap-water need per m² of usable area (kWh/m² yr). Assumption.
-    pub tap_water_kwh_m2: f64,
+    /// Net heat need for hot tap water per occupant (kWh/yr): NTA 8800 §13.2.3, 856 kWh per
+    /// occupant (`reference/npa_realism.md`); the occupants follow from Ag
+    /// ([`nta8800_occupants`]). The generators' tap-water efficiencies apply to this net need.
+    pub tap_water_kwh_per_occupant: f64,
     /// Circulation pump and boiler or heat-pump controls of a hydronic system (kWh/yr). Assumption.
     pub pump_kwh: f64,
     /// Fan energy of mechanical exhaust ventilation (kWh/yr). Assumption.
@@ -130,8 +130,7 @@ impl Default for ModelParams {
             hybrid_spf: 4.25,
             heat_pump_tap_water_spf: 1.75,
             electric_tap_water_efficiency: 0.95,
-            tap_water_base_kwh: 2000.0,
-            tap_water_kwh_m2: 13.0,
+            tap_water_kwh_per_occupant: 856.0,
             pump_kwh: 150.0,
             exhaust_fan_kwh: 250.0,
             balanced_fan_kwh: 450.0,
@@ -306,8 +305,10 @@ impl ModelParams {
                 "electric_tap_water_efficiency",
                 self.electric_tap_water_efficiency,
             ),
-            ("tap_water_base_kwh", self.tap_water_base_kwh),
-            ("tap_water_kwh_m2", self.tap_water_kwh_m2),
+            (
+                "tap_water_kwh_per_occupant",
+                self.tap_water_kwh_per_occupant,
+            ),
             ("pump_kwh", self.pump_kwh),
             ("exhaust_fan_kwh", self.exhaust_fan_kwh),
             ("balanced_fan_kwh", self.balanced_fan_kwh),
@@ -513,6 +514,30 @@ const GAS_ROOM_HEATER_EFFICIENCY: f64 = 0.70;
 /// boiler's and the older open geisers', for the same reason.
 const GAS_WATER_HEATER_EFFICIENCY: f64 = 0.55;
 
+/// The number of occupants NTA 8800 assumes for a dwelling of usable area `ag_m2` (§13.2.3,
+/// formulas 13.16–13.18, one dwelling per calculation, so Ag/N_woon = Ag): one person up to
+/// 30 m², rising linearly to 2.28 at 100 m² (2.28 − 1.28·(100 − Ag)/70), and 0.01 person per m²
+/// beyond (1.28 + 0.01·Ag). Read from the standard's text as implemented in the open NTA 8800
+/// calculation of OpenAEC-Foundation/open-energy-studio (`residents_per_dwelling`); the curve
+/// is continuous at 30 and 100 m².
+pub fn nta8800_occupants(ag_m2: f64) -> f64 {
+    let a = ag_m2.max(0.0);
+    if a <= 30.0 {
+        1.0
+    } else if a <= 100.0 {
+        2.28 - 1.28 * (100.0 - a) / 70.0
+    } else {
+        1.28 + 0.01 * a
+    }
+}
+
+/// Net heat need for hot tap water of a dwelling (kWh/yr): NTA 8800's 856 kWh per occupant
+/// times the occupants from Ag. The same figure feeds EP2 (norm) and, through the actual-use
+/// correction, the tenant's bill.
+pub fn tap_water_kwh(params: &ModelParams, floor_area_m2: f64) -> f64 {
+    params.tap_water_kwh_per_occupant * nta8800_occupants(floor_area_m2)
+}
+
 /// Delivered energy and EP2 of a dwelling with this (calibrated) heat demand and these systems.
 pub fn energy_use(
     params: &ModelParams,
@@ -528,7 +553,7 @@ pub fn energy_use(
         params.distribution_efficiency
     };
     let space_kwh = qh_nd_kwh_m2.max(0.0) * area / distribution;
-    let tap_kwh = params.tap_water_base_kwh + params.tap_water_kwh_m2 * area;
+    let tap_kwh = tap_water_kwh(params, floor_area_m2);
     let boiler_space = params.boiler_space_efficiency / params.gas_gross_over_net;
     let boiler_tap = params.boiler_tap_water_efficiency / params.gas_gross_over_net;
     let mut use_ = EnergyUse::default();
@@ -753,12 +778,36 @@ mod tests {
         assert!(hp.gas_kwh == 0.0 && dh.gas_kwh == 0.0);
         assert!(hybrid.gas_kwh > 0.0);
         assert!(hp.ep2_kwh_m2 < hybrid.ep2_kwh_m2 && hybrid.ep2_kwh_m2 < boiler.ep2_kwh_m2);
-        // 60 kWh/m² through the distribution at 1.04/1.111, plus tap water 2000 + 13·100 kWh at
-        // 0.76/1.111, plus the pump.
+        // 60 kWh/m² through the distribution at 1.04/1.111, plus tap water 856 kWh for each of
+        // NTA 8800's 2.28 occupants of 100 m² at 0.76/1.111, plus the pump.
         let expected = 60.0 / p.distribution_efficiency / (1.04 / p.gas_gross_over_net)
-            + 3300.0 / 100.0 / (0.76 / p.gas_gross_over_net)
+            + 856.0 * 2.28 / 100.0 / (0.76 / p.gas_gross_over_net)
             + 150.0 * 1.45 / 100.0;
         assert!((boiler.ep2_kwh_m2 - expected).abs() < 1e-9);
+    }
+
+    #[test]
+    fn tap_water_follows_nta_8800_occupants_from_ag() {
+        // NTA 8800 §13.2.3: one occupant up to 30 m², 2.28 at 100 m², 0.01 a m² beyond.
+        assert_eq!(nta8800_occupants(20.0), 1.0);
+        assert_eq!(nta8800_occupants(30.0), 1.0);
+        assert!((nta8800_occupants(65.0) - 1.64).abs() < 1e-9);
+        assert!((nta8800_occupants(100.0) - 2.28).abs() < 1e-9);
+        assert!((nta8800_occupants(100.0 + 1e-9) - 2.28).abs() < 1e-9);
+        assert!((nta8800_occupants(150.0) - 2.78).abs() < 1e-9);
+        let p = ModelParams::default();
+        assert_eq!(p.tap_water_kwh_per_occupant, 856.0);
+        assert!((tap_water_kwh(&p, 100.0) - 856.0 * 2.28).abs() < 1e-9);
+        // Tap water alone (no space heat) on a boiler: 856 · N_P through the boiler's tap-water
+        // efficiency on the gross calorific value.
+        let systems = Systems {
+            heating: Heating::GasBoiler,
+            ventilation: Ventilation::Natural,
+            solar_pv_kwp: 0.0,
+        };
+        let use_ = energy_use(&p, 65.0, 0.0, 60.0, &systems);
+        let expected = 856.0 * 1.64 / (0.76 / p.gas_gross_over_net);
+        assert!((use_.gas_kwh - expected).abs() < 1e-6);
     }
 
     #[test]
