@@ -322,6 +322,15 @@ pub struct HeatingCosts {
     /// pump or district heating of a dwelling that had gas. Assumption: €1,500 (induction hob
     /// and pans about €1,000; the grid operator's removal of the connection about €500).
     pub gas_free_extras_eur: f64,
+    /// Low-temperature radiators, fixed part per dwelling (direct price, excl. VAT and
+    /// overheads): adapting pipework, balancing and commissioning. ASSUMPTION: €500; no figure
+    /// in the reference tables.
+    pub low_temperature_radiators_eur: f64,
+    /// Low-temperature radiators per m² of usable area (direct price). ASSUMPTION: €35/m²,
+    /// about one radiator of €500–600 installed for every 15 m² (sector press quotes
+    /// €3,000–6,000 for a dwelling); a 100 m² dwelling then costs €4,000 direct, €5,808 with
+    /// 20 % overheads and 21 % VAT.
+    pub low_temperature_radiators_eur_per_m2: f64,
 }
 
 impl Default for HeatingCosts {
@@ -352,6 +361,8 @@ impl Default for HeatingCosts {
             boiler_lifetime_years: lifetime,
             design_temperature_difference_k: 30.0,
             gas_free_extras_eur: 1500.0,
+            low_temperature_radiators_eur: 500.0,
+            low_temperature_radiators_eur_per_m2: 35.0,
         }
     }
 }
@@ -420,6 +431,11 @@ pub struct PackageSpec {
     /// Heating change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heating: Option<HeatingChange>,
+    /// Replace the radiators by low-temperature ones: the dwelling then needs a lower supply
+    /// temperature ([`crate::readiness`]), which raises a heat pump's SPF and can make it
+    /// ready for a sustainable heat source.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub low_temperature_radiators: bool,
     /// This package's overhead rate, replacing the cost basis's and its measures' (e.g. a
     /// corporation's framework contract with its own project costs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -494,6 +510,9 @@ impl PackageSpec {
         }
         if let Some(h) = self.heating {
             parts.push(format!("heating {}", h.as_str()));
+        }
+        if self.low_temperature_radiators {
+            parts.push("low-temperature radiators".into());
         }
         parts.join("; ")
     }
@@ -820,6 +839,14 @@ impl Catalogue {
             ("boiler_replacement_eur", heating.boiler_replacement_eur),
             ("gas_free_extras_eur", heating.gas_free_extras_eur),
             (
+                "low_temperature_radiators_eur",
+                heating.low_temperature_radiators_eur,
+            ),
+            (
+                "low_temperature_radiators_eur_per_m2",
+                heating.low_temperature_radiators_eur_per_m2,
+            ),
+            (
                 "design_temperature_difference_k",
                 heating.design_temperature_difference_k,
             ),
@@ -901,7 +928,9 @@ impl Catalogue {
                 ));
             }
             let mut targets = [None; 9];
-            let mut any = spec.ventilation.is_some() || spec.heating.is_some();
+            let mut any = spec.ventilation.is_some()
+                || spec.heating.is_some()
+                || spec.low_temperature_radiators;
             for slot in Slot::ALL {
                 let Some(level) = spec.level(slot) else {
                     continue;
@@ -1023,6 +1052,8 @@ pub struct Application {
     pub ventilation: Ventilation,
     /// Heating after.
     pub heating: Heating,
+    /// Low-temperature radiators after.
+    pub low_temperature_radiators: bool,
     /// Envelope and ventilation cost at a standalone moment.
     pub envelope_cost_standalone_eur: f64,
     /// Envelope and ventilation cost at a natural moment.
@@ -1285,10 +1316,20 @@ impl Catalogue {
                 changed = true;
             }
         }
+        let mut low_temperature_radiators = dwelling.low_temperature_radiators;
+        if package.spec.low_temperature_radiators && !low_temperature_radiators {
+            // An installation: the standard VAT rate, no natural-moment discount.
+            heating_cost_eur += (self.heating.low_temperature_radiators_eur
+                + self.heating.low_temperature_radiators_eur_per_m2 * dwelling.floor_area_m2)
+                * installation_factor;
+            low_temperature_radiators = true;
+            changed = true;
+        }
         Ok(Application {
             envelope,
             ventilation,
             heating,
+            low_temperature_radiators,
             envelope_cost_standalone_eur: standalone,
             envelope_cost_natural_eur: natural,
             heating_cost_eur,
@@ -1331,6 +1372,8 @@ mod tests {
             registered_ep2: None,
             registered_qh_nd: None,
             planned_maintenance_year: None,
+            low_temperature_radiators: false,
+            district_heat_factor: None,
         }
     }
 

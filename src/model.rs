@@ -18,6 +18,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::label::EnergyLabel;
+use crate::readiness::SupplyTemperature;
 use crate::typology::{glazing_g_value, DwellingType, Envelope, Geometry, Heating, Ventilation};
 
 /// Heat capacity of air, Wh/(m³K) × 3.6 (m³/h per dm³/s): a flow of 1 dm³/s carries 1.224 W/K.
@@ -101,11 +102,18 @@ pub struct ModelParams {
     /// A dwelling is low-temperature ready when Q_H,nd ≤ isolatiestandaard + this margin
     /// (kWh/m²); the all-electric heat pump needs it.
     pub low_temp_margin_kwh_m2: f64,
-    /// Shell label A for the heat-pump SPF table when Q_H,nd ≤ standaard + this (kWh/m²), B when
-    /// ≤ standaard + `shell_label_b_margin_kwh_m2`, else C or worse. Assumption.
-    pub shell_label_a_margin_kwh_m2: f64,
-    /// See `shell_label_a_margin_kwh_m2`.
-    pub shell_label_b_margin_kwh_m2: f64,
+    /// SPF of an all-electric air/water heat pump on space heating in a dwelling that needs low
+    /// temperature (≈50 °C): Hestia's SPF for shell label A, 4.66
+    /// (`reference/heat_pump_performance_hestia.csv`), the well-insulated dwellings heated at low
+    /// temperature.
+    pub heat_pump_spf_low_temperature: f64,
+    /// SPF of an all-electric heat pump where the dwelling needs medium (≈70 °C) or high
+    /// temperature: Hestia's SPF for shell label C or worse, 3.39. Hestia's table is by shell
+    /// label; reading label A as ≈50 °C and C or worse as ≈70 °C supply is an *assumption*,
+    /// consistent with the Carnot ratio of the two supply temperatures at 0 °C outside
+    /// (343/70 ÷ 323/50 = 0.76; Hestia 3.39/4.66 = 0.73). Hestia's B (3.81) has no supply
+    /// temperature of its own here.
+    pub heat_pump_spf_medium_temperature: f64,
 }
 
 impl Default for ModelParams {
@@ -139,8 +147,8 @@ impl Default for ModelParams {
             primary_factor_electricity: 1.45,
             primary_factor_district_heat: 0.9,
             low_temp_margin_kwh_m2: 0.0,
-            shell_label_a_margin_kwh_m2: 0.0,
-            shell_label_b_margin_kwh_m2: 30.0,
+            heat_pump_spf_low_temperature: 4.66,
+            heat_pump_spf_medium_temperature: 3.39,
         }
     }
 }
@@ -161,7 +169,7 @@ impl ModelParams {
     /// Checks every parameter against its physical range, so that a typo in a scenario file is
     /// reported before any dwelling is modelled.
     pub fn validate(&self) -> Result<(), ParamError> {
-        let checks: [(&'static str, f64, f64, f64, &'static str); 20] = [
+        let checks: [(&'static str, f64, f64, f64, &'static str); 22] = [
             (
                 "heating_degree_hours_kkh",
                 self.heating_degree_hours_kkh,
@@ -270,6 +278,20 @@ impl ModelParams {
             ),
             ("hybrid_spf", self.hybrid_spf, 1.0, 10.0, "1 to 10"),
             (
+                "heat_pump_spf_low_temperature",
+                self.heat_pump_spf_low_temperature,
+                1.0,
+                10.0,
+                "1 to 10",
+            ),
+            (
+                "heat_pump_spf_medium_temperature",
+                self.heat_pump_spf_medium_temperature,
+                1.0,
+                10.0,
+                "1 to 10",
+            ),
+            (
                 "heat_pump_tap_water_spf",
                 self.heat_pump_tap_water_spf,
                 0.5,
@@ -315,14 +337,6 @@ impl ModelParams {
             ("pv_yield_kwh_per_kwp", self.pv_yield_kwh_per_kwp),
             ("primary_factor_gas", self.primary_factor_gas),
             ("low_temp_margin_kwh_m2", self.low_temp_margin_kwh_m2),
-            (
-                "shell_label_a_margin_kwh_m2",
-                self.shell_label_a_margin_kwh_m2,
-            ),
-            (
-                "shell_label_b_margin_kwh_m2",
-                self.shell_label_b_margin_kwh_m2,
-            ),
         ];
         for (name, value) in non_negative {
             if !(value.is_finite() && value >= 0.0) {
@@ -459,24 +473,15 @@ pub fn isolatiestandaard_kwh_m2(
     }
 }
 
-/// Hestia's shell label classes for the heat-pump SPF table (`reference/heat_pump_performance_hestia.csv`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ShellClass {
-    /// Shell label A.
-    A,
-    /// Shell label B.
-    B,
-    /// Shell label C or worse.
-    Other,
-}
-
-/// Seasonal performance factor of an all-electric air/water heat pump on space heating by shell
-/// class (Hestia).
-pub fn air_water_heat_pump_spf(shell: ShellClass) -> f64 {
-    match shell {
-        ShellClass::A => 4.66,
-        ShellClass::B => 3.81,
-        ShellClass::Other => 3.39,
+/// Seasonal performance factor of an all-electric heat pump on space heating in a dwelling that
+/// needs this supply temperature ([`crate::readiness`]): Hestia's figures read by supply
+/// temperature (see [`ModelParams::heat_pump_spf_low_temperature`]).
+pub fn heat_pump_spf(params: &ModelParams, supply: SupplyTemperature) -> f64 {
+    match supply {
+        SupplyTemperature::Low => params.heat_pump_spf_low_temperature,
+        SupplyTemperature::Medium | SupplyTemperature::High => {
+            params.heat_pump_spf_medium_temperature
+        }
     }
 }
 
@@ -504,6 +509,11 @@ pub struct Systems {
     pub ventilation: Ventilation,
     /// Installed PV (kWp).
     pub solar_pv_kwp: f64,
+    /// The supply temperature the dwelling needs in this state (decides a heat pump's SPF).
+    pub supply_temperature: SupplyTemperature,
+    /// The district-heating network's declared primary fossil energy factor, where the stock
+    /// gives one; otherwise the model's `primary_factor_district_heat` (NTA 8800's 0.9).
+    pub district_heat_primary_factor: Option<f64>,
 }
 
 /// Efficiency of gas room heaters (gaskachels) on the net calorific value. ASSUMPTION: 0.70,
@@ -543,7 +553,6 @@ pub fn energy_use(
     params: &ModelParams,
     floor_area_m2: f64,
     qh_nd_kwh_m2: f64,
-    standaard_kwh_m2: f64,
     systems: &Systems,
 ) -> EnergyUse {
     let area = floor_area_m2.max(1e-9);
@@ -567,14 +576,7 @@ pub fn energy_use(
             use_.gas_kwh += (1.0 - share) * space_kwh / boiler_space + tap_kwh / boiler_tap;
         }
         Heating::HeatPump => {
-            let shell = if qh_nd_kwh_m2 <= standaard_kwh_m2 + params.shell_label_a_margin_kwh_m2 {
-                ShellClass::A
-            } else if qh_nd_kwh_m2 <= standaard_kwh_m2 + params.shell_label_b_margin_kwh_m2 {
-                ShellClass::B
-            } else {
-                ShellClass::Other
-            };
-            use_.electricity_kwh += space_kwh / air_water_heat_pump_spf(shell)
+            use_.electricity_kwh += space_kwh / heat_pump_spf(params, systems.supply_temperature)
                 + tap_kwh / params.heat_pump_tap_water_spf;
         }
         Heating::DistrictHeating => {
@@ -602,7 +604,10 @@ pub fn energy_use(
     use_.pv_kwh = systems.solar_pv_kwp.max(0.0) * params.pv_yield_kwh_per_kwp;
     use_.ep2_kwh_m2 = (use_.gas_kwh * params.primary_factor_gas
         + (use_.electricity_kwh - use_.pv_kwh) * params.primary_factor_electricity
-        + use_.heat_kwh * params.primary_factor_district_heat)
+        + use_.heat_kwh
+            * systems
+                .district_heat_primary_factor
+                .unwrap_or(params.primary_factor_district_heat))
         / area;
     use_
 }
@@ -770,11 +775,13 @@ mod tests {
             heating,
             ventilation: Ventilation::Natural,
             solar_pv_kwp: 0.0,
+            supply_temperature: SupplyTemperature::Low,
+            district_heat_primary_factor: None,
         };
-        let boiler = energy_use(&p, 100.0, 60.0, 57.0, &systems(Heating::GasBoiler));
-        let hybrid = energy_use(&p, 100.0, 60.0, 57.0, &systems(Heating::HybridHeatPump));
-        let hp = energy_use(&p, 100.0, 60.0, 57.0, &systems(Heating::HeatPump));
-        let dh = energy_use(&p, 100.0, 60.0, 57.0, &systems(Heating::DistrictHeating));
+        let boiler = energy_use(&p, 100.0, 60.0, &systems(Heating::GasBoiler));
+        let hybrid = energy_use(&p, 100.0, 60.0, &systems(Heating::HybridHeatPump));
+        let hp = energy_use(&p, 100.0, 60.0, &systems(Heating::HeatPump));
+        let dh = energy_use(&p, 100.0, 60.0, &systems(Heating::DistrictHeating));
         assert!(hp.gas_kwh == 0.0 && dh.gas_kwh == 0.0);
         assert!(hybrid.gas_kwh > 0.0);
         assert!(hp.ep2_kwh_m2 < hybrid.ep2_kwh_m2 && hybrid.ep2_kwh_m2 < boiler.ep2_kwh_m2);
@@ -804,10 +811,62 @@ mod tests {
             heating: Heating::GasBoiler,
             ventilation: Ventilation::Natural,
             solar_pv_kwp: 0.0,
+            supply_temperature: SupplyTemperature::Low,
+            district_heat_primary_factor: None,
         };
-        let use_ = energy_use(&p, 65.0, 0.0, 60.0, &systems);
+        let use_ = energy_use(&p, 65.0, 0.0, &systems);
         let expected = 856.0 * 1.64 / (0.76 / p.gas_gross_over_net);
         assert!((use_.gas_kwh - expected).abs() < 1e-6);
+    }
+
+    #[test]
+    fn heat_pump_spf_follows_the_supply_temperature() {
+        let p = ModelParams::default();
+        let at = |supply| {
+            energy_use(
+                &p,
+                100.0,
+                150.0,
+                &Systems {
+                    heating: Heating::HeatPump,
+                    ventilation: Ventilation::Natural,
+                    solar_pv_kwp: 0.0,
+                    supply_temperature: supply,
+                    district_heat_primary_factor: None,
+                },
+            )
+        };
+        let tap = tap_water_kwh(&p, 100.0) / p.heat_pump_tap_water_spf + p.pump_kwh;
+        let space = 150.0 * 100.0 / p.distribution_efficiency;
+        let low = at(SupplyTemperature::Low);
+        let medium = at(SupplyTemperature::Medium);
+        assert!((low.electricity_kwh - tap - space / 4.66).abs() < 1e-6);
+        assert!((medium.electricity_kwh - tap - space / 3.39).abs() < 1e-6);
+        assert!(medium.ep2_kwh_m2 > low.ep2_kwh_m2);
+    }
+
+    #[test]
+    fn a_declared_district_heat_factor_replaces_the_forfaitary_one() {
+        let p = ModelParams::default();
+        let at = |factor| {
+            energy_use(
+                &p,
+                100.0,
+                80.0,
+                &Systems {
+                    heating: Heating::DistrictHeating,
+                    ventilation: Ventilation::Natural,
+                    solar_pv_kwp: 0.0,
+                    supply_temperature: SupplyTemperature::Medium,
+                    district_heat_primary_factor: factor,
+                },
+            )
+        };
+        let forfaitary = at(None);
+        let declared = at(Some(0.45));
+        assert_eq!(p.primary_factor_district_heat, 0.9);
+        let heat = forfaitary.heat_kwh / 100.0;
+        assert!((forfaitary.ep2_kwh_m2 - declared.ep2_kwh_m2 - heat * (0.9 - 0.45)).abs() < 1e-9);
     }
 
     #[test]
@@ -817,10 +876,12 @@ mod tests {
             heating: Heating::HeatPump,
             ventilation: Ventilation::BalancedHeatRecovery,
             solar_pv_kwp: 0.0,
+            supply_temperature: SupplyTemperature::Low,
+            district_heat_primary_factor: None,
         };
-        let without = energy_use(&p, 80.0, 30.0, 45.0, &systems);
+        let without = energy_use(&p, 80.0, 30.0, &systems);
         systems.solar_pv_kwp = 4.0;
-        let with = energy_use(&p, 80.0, 30.0, 45.0, &systems);
+        let with = energy_use(&p, 80.0, 30.0, &systems);
         let drop = 4.0 * 875.0 * 1.45 / 80.0;
         assert!((without.ep2_kwh_m2 - with.ep2_kwh_m2 - drop).abs() < 1e-9);
     }
