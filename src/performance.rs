@@ -421,7 +421,7 @@ mod tests {
         assert_eq!(a.label, EnergyLabel::D);
         let factor = actual.actual_use.factor(EnergyLabel::D);
         assert!((a.gas_m3 / n.gas_m3 - factor).abs() < 1e-9);
-        assert!((factor - 0.71 * 0.80).abs() < 1e-9);
+        assert!((factor - 0.62 * 0.80).abs() < 1e-9);
         assert!((a.direct_co2_kg - a.gas_m3 * actual.gas_co2_kg_per_m3).abs() < 1e-9);
         assert!(a.energy_bill_eur < n.energy_bill_eur);
     }
