@@ -206,7 +206,7 @@ fn the_workbook_holds_the_same_figures_as_the_csvs() {
     let column = |name: &str| {
         trajectory[0]
             .iter()
-            .position(|h| h.to_string() == name)
+            .position(|h| *h == name)
             .unwrap_or_else(|| panic!("Trajectory has no column {name}"))
     };
     let (count, saving) = (
