@@ -343,20 +343,29 @@ pub fn modelled_qh_and_ep2(params: &ModelParams, d: &Dwelling) -> (f64, f64) {
             ventilation: d.ventilation,
         },
     );
-    let standaard = isolatiestandaard_kwh_m2(
-        d.dwelling_type,
+    let als_ag = als_over_ag(params, d.floor_area_m2, &d.geometry);
+    let standaard = isolatiestandaard_kwh_m2(d.dwelling_type, d.build_year, als_ag);
+    // As the dwelling model does (performance.rs): the supply temperature decides a heat
+    // pump's SPF.
+    let supply = crate::readiness::SupplyTemperature::with_radiators(
         d.build_year,
-        als_over_ag(params, d.floor_area_m2, &d.geometry),
+        qh,
+        standaard,
+        params.low_temp_margin_kwh_m2,
+        d.low_temperature_radiators.then(|| {
+            isolatiestandaard_kwh_m2(d.dwelling_type, crate::readiness::LAST_PRE_WAR_YEAR, als_ag)
+        }),
     );
     let ep2 = energy_use(
         params,
         d.floor_area_m2,
         qh,
-        standaard,
         &Systems {
             heating: d.heating,
             ventilation: d.ventilation,
             solar_pv_kwp: d.solar_pv_kwp,
+            supply_temperature: supply,
+            district_heat_primary_factor: d.district_heat_factor,
         },
     )
     .ep2_kwh_m2;

@@ -322,6 +322,15 @@ pub struct HeatingCosts {
     /// pump or district heating of a dwelling that had gas. Assumption: €1,500 (induction hob
     /// and pans about €1,000; the grid operator's removal of the connection about €500).
     pub gas_free_extras_eur: f64,
+    /// Low-temperature radiators, fixed part per dwelling (direct price, excl. VAT and
+    /// overheads): adapting pipework, balancing and commissioning. ASSUMPTION: €500; no figure
+    /// in the reference tables.
+    pub low_temperature_radiators_eur: f64,
+    /// Low-temperature radiators per m² of usable area (direct price). ASSUMPTION: €35/m²,
+    /// about one radiator of €500–600 installed for every 15 m² (sector press quotes
+    /// €3,000–6,000 for a dwelling); a 100 m² dwelling then costs €4,000 direct, €5,808 with
+    /// 20 % overheads and 21 % VAT.
+    pub low_temperature_radiators_eur_per_m2: f64,
 }
 
 impl Default for HeatingCosts {
@@ -352,6 +361,8 @@ impl Default for HeatingCosts {
             boiler_lifetime_years: lifetime,
             design_temperature_difference_k: 30.0,
             gas_free_extras_eur: 1500.0,
+            low_temperature_radiators_eur: 500.0,
+            low_temperature_radiators_eur_per_m2: 35.0,
         }
     }
 }
@@ -420,10 +431,40 @@ pub struct PackageSpec {
     /// Heating change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heating: Option<HeatingChange>,
+    /// Replace the radiators by low-temperature ones: the dwelling then needs a lower supply
+    /// temperature ([`crate::readiness`]), which raises a heat pump's SPF and can make it
+    /// ready for a sustainable heat source.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub low_temperature_radiators: bool,
+    /// The package's own price, replacing the sum of its measures' (e.g. a contractor's
+    /// framework price for the whole package). The cost basis applies to it as to any price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<PackagePrice>,
     /// This package's overhead rate, replacing the cost basis's and its measures' (e.g. a
     /// corporation's framework contract with its own project costs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overhead_rate: Option<f64>,
+}
+
+/// A package's own price: a direct price per dwelling plus one per m² of usable area, at the
+/// catalogue's price level, on the catalogue's cost basis (VAT added unless
+/// `prices_include_vat`; the package's or the cost basis's overheads added). It replaces
+/// everything the package's measures would cost, heating, gas disconnection and low-temperature
+/// radiators included, and is the same at any moment (no natural-moment discount). For a
+/// dwelling the package changes nothing for, it costs nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackagePrice {
+    /// Direct price per dwelling (euros).
+    #[serde(default)]
+    pub per_dwelling_eur: f64,
+    /// Direct price per m² of usable area Ag (euros per m²).
+    #[serde(default)]
+    pub per_m2_floor_eur: f64,
+    /// The VAT rate on the price as a whole; absent: the cost basis's rule (the insulation
+    /// rate for a package of insulation only, else the standard rate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vat_rate: Option<f64>,
 }
 
 /// The element slots of a package.
@@ -494,6 +535,15 @@ impl PackageSpec {
         }
         if let Some(h) = self.heating {
             parts.push(format!("heating {}", h.as_str()));
+        }
+        if self.low_temperature_radiators {
+            parts.push("low-temperature radiators".into());
+        }
+        if let Some(price) = &self.price {
+            parts.push(format!(
+                "own price €{} per dwelling + €{}/m²",
+                price.per_dwelling_eur, price.per_m2_floor_eur
+            ));
         }
         parts.join("; ")
     }
@@ -820,6 +870,14 @@ impl Catalogue {
             ("boiler_replacement_eur", heating.boiler_replacement_eur),
             ("gas_free_extras_eur", heating.gas_free_extras_eur),
             (
+                "low_temperature_radiators_eur",
+                heating.low_temperature_radiators_eur,
+            ),
+            (
+                "low_temperature_radiators_eur_per_m2",
+                heating.low_temperature_radiators_eur_per_m2,
+            ),
+            (
                 "design_temperature_difference_k",
                 heating.design_temperature_difference_k,
             ),
@@ -901,7 +959,9 @@ impl Catalogue {
                 ));
             }
             let mut targets = [None; 9];
-            let mut any = spec.ventilation.is_some() || spec.heating.is_some();
+            let mut any = spec.ventilation.is_some()
+                || spec.heating.is_some()
+                || spec.low_temperature_radiators;
             for slot in Slot::ALL {
                 let Some(level) = spec.level(slot) else {
                     continue;
@@ -960,6 +1020,32 @@ impl Catalogue {
                     r.to_string(),
                     "a rate from 0 to 1",
                 ));
+            }
+            if let Some(price) = &spec.price {
+                for (field, value) in [
+                    ("price.per_dwelling_eur", price.per_dwelling_eur),
+                    ("price.per_m2_floor_eur", price.per_m2_floor_eur),
+                ] {
+                    if !(value.is_finite() && value >= 0.0) {
+                        return Err(invalid(
+                            entry,
+                            field,
+                            value.to_string(),
+                            "a price ≥ 0 (euros, direct, at the catalogue's price level)",
+                        ));
+                    }
+                }
+                if let Some(r) = price
+                    .vat_rate
+                    .filter(|r| !(r.is_finite() && (0.0..=1.0).contains(r)))
+                {
+                    return Err(invalid(
+                        entry,
+                        "price.vat_rate",
+                        r.to_string(),
+                        "a rate from 0 to 1",
+                    ));
+                }
             }
             if !any {
                 return Err(invalid(
@@ -1023,6 +1109,8 @@ pub struct Application {
     pub ventilation: Ventilation,
     /// Heating after.
     pub heating: Heating,
+    /// Low-temperature radiators after.
+    pub low_temperature_radiators: bool,
     /// Envelope and ventilation cost at a standalone moment.
     pub envelope_cost_standalone_eur: f64,
     /// Envelope and ventilation cost at a natural moment.
@@ -1285,10 +1373,47 @@ impl Catalogue {
                 changed = true;
             }
         }
+        let mut low_temperature_radiators = dwelling.low_temperature_radiators;
+        if package.spec.low_temperature_radiators && !low_temperature_radiators {
+            // An installation: the standard VAT rate, no natural-moment discount.
+            heating_cost_eur += (self.heating.low_temperature_radiators_eur
+                + self.heating.low_temperature_radiators_eur_per_m2 * dwelling.floor_area_m2)
+                * installation_factor;
+            low_temperature_radiators = true;
+            changed = true;
+        }
+        if let (Some(price), true) = (package.spec.price, changed) {
+            // The package's own price replaces what its measures cost, on the same basis.
+            let insulation_only = package.spec.heating.is_none()
+                && package.spec.ventilation.is_none()
+                && !package.spec.low_temperature_radiators
+                && ElementKind::ALL
+                    .iter()
+                    .zip(package.targets)
+                    .all(|(kind, target)| target.is_none() || kind.is_insulation());
+            let vat = price
+                .vat_rate
+                .unwrap_or_else(|| self.cost_basis.vat_rate_of(insulation_only));
+            let total = (price.per_dwelling_eur + price.per_m2_floor_eur * dwelling.floor_area_m2)
+                * self
+                    .cost_basis
+                    .factor(vat, self.overhead_rate(package, None));
+            if heating != dwelling.heating {
+                // Kept on the heating side, so that a boiler replacement it avoids is credited.
+                heating_cost_eur = total;
+                standalone = 0.0;
+                natural = 0.0;
+            } else {
+                heating_cost_eur = 0.0;
+                standalone = total;
+                natural = total;
+            }
+        }
         Ok(Application {
             envelope,
             ventilation,
             heating,
+            low_temperature_radiators,
             envelope_cost_standalone_eur: standalone,
             envelope_cost_natural_eur: natural,
             heating_cost_eur,
@@ -1331,6 +1456,8 @@ mod tests {
             registered_ep2: None,
             registered_qh_nd: None,
             planned_maintenance_year: None,
+            low_temperature_radiators: false,
+            district_heat_factor: None,
         }
     }
 
@@ -1596,6 +1723,88 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("rooof"), "{err}");
+    }
+
+    #[test]
+    fn a_package_can_carry_its_own_price_on_the_cost_basis() {
+        let packages = r#"
+            [[package]]
+            id = "framework_heat_pump"
+            roof = "N3"
+            heating = "heat_pump"
+            [package.price]
+            per_dwelling_eur = 9000
+            per_m2_floor_eur = 50
+            [[package]]
+            id = "framework_roof"
+            roof = "N3"
+            price = { per_dwelling_eur = 2000 }
+            [[package]]
+            id = "framework_roof_low_overheads"
+            roof = "N3"
+            overhead_rate = 0.1
+            price = { per_dwelling_eur = 2000, vat_rate = 0.21 }
+        "#;
+        let text = format!("include_default_packages = true\n{packages}");
+        let c = Catalogue::from_toml(&text, Path::new("c.toml")).unwrap();
+        let p = ModelParams::default();
+        let d = dwelling(DwellingType::TerracedMid, 1970); // 100 m²
+        let app = |id: &str| c.apply(c.package(id).unwrap().1, &d, SINGLE, &p).unwrap();
+        // The package's price replaces its measures' sum: direct price, 20 % overheads, 21 % VAT
+        // (it has an installation), on the heating side so an avoided boiler is still credited.
+        let hp = app("framework_heat_pump");
+        assert!((hp.heating_cost_eur - (9000.0 + 50.0 * 100.0) * 1.20 * 1.21).abs() < 1e-6);
+        assert_eq!(hp.envelope_cost_standalone_eur, 0.0);
+        assert!(hp.replaces_boiler);
+        assert_eq!(hp.heating, Heating::HeatPump);
+        assert_eq!(hp.envelope.roof_rc, 3.5, "the measures still apply");
+        // Insulation only: the insulation VAT rule (9 % on half, 21 % on half), any moment.
+        let roof = app("framework_roof");
+        assert!((roof.envelope_cost_standalone_eur - 2000.0 * 1.20 * 1.15).abs() < 1e-6);
+        assert_eq!(
+            roof.envelope_cost_natural_eur,
+            roof.envelope_cost_standalone_eur
+        );
+        assert_eq!(roof.heating_cost_eur, 0.0);
+        // The package's own overheads and VAT rate.
+        let own = app("framework_roof_low_overheads");
+        assert!((own.envelope_cost_standalone_eur - 2000.0 * 1.10 * 1.21).abs() < 1e-6);
+        // Nothing to do, nothing to pay.
+        let new = dwelling(DwellingType::TerracedMid, 2016);
+        let none = c
+            .apply(c.package("framework_roof").unwrap().1, &new, SINGLE, &p)
+            .unwrap();
+        assert!(!none.changes_anything);
+        assert_eq!(none.cost_eur(Moment::Standalone, false, 0.0), 0.0);
+        // A corporation's invoice totals already include VAT: only overheads are added.
+        let incl = Catalogue::from_toml(
+            &format!("include_default_packages = true\n[cost_basis]\nprices_include_vat = true\n{packages}"),
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        let roof = incl
+            .apply(incl.package("framework_roof").unwrap().1, &d, SINGLE, &p)
+            .unwrap();
+        assert!((roof.envelope_cost_standalone_eur - 2000.0 * 1.20).abs() < 1e-6);
+        // The price is written back with its names, and nonsense is refused by name.
+        let dump = toml::to_string(&c.to_file()).unwrap();
+        assert!(dump.contains("per_dwelling_eur = 9000"), "{dump}");
+        let err = Catalogue::from_toml(
+            "[[package]]\nid = \"x\"\nroof = \"N3\"\nprice = { per_dwelling_eur = -5 }\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("package \"x\": field `price.per_dwelling_eur`: value `-5`"),
+            "{err}"
+        );
+        let err = Catalogue::from_toml(
+            "[[package]]\nid = \"x\"\nroof = \"N3\"\nprice = { per_dwelling = 5 }\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("per_dwelling"), "{err}");
     }
 
     #[test]

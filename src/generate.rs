@@ -432,6 +432,8 @@ pub fn generate(
                     registered_ep2: None,
                     registered_qh_nd: None,
                     planned_maintenance_year: spec.planned_maintenance_year,
+                    low_temperature_radiators: false,
+                    district_heat_factor: None,
                 });
                 next_id += 1;
             }

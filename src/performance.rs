@@ -10,6 +10,7 @@ use crate::model::{
     als_over_ag, calibrate_dwelling, energy_use, heat_demand_kwh_m2, isolatiestandaard_kwh_m2,
     Calibration, EnergyUse, ModelParams, Systems, ThermalState,
 };
+use crate::readiness::SupplyTemperature;
 use crate::scenario::Energy;
 use crate::stock::Dwelling;
 use crate::typology::{Envelope, Heating, Ventilation};
@@ -27,7 +28,9 @@ pub struct Performance {
     pub gas_free: bool,
     /// The dwelling's isolatiestandaard (kWh/m² yr); a property of its geometry.
     pub standaard_kwh_m2: f64,
-    /// Q_H,nd at most the isolatiestandaard plus the margin: ready for a low-temperature source.
+    /// Ready for a heat pump or a low/medium-temperature source: the supply temperature it needs
+    /// is low or medium (Q_H,nd at most the isolatiestandaard plus the margin, or within the
+    /// low-temperature radiators' limit where it has them).
     pub low_temp_ready: bool,
     /// Tenant's yearly energy bill for heating, tap water and auxiliaries (euros), on actual
     /// use ([`crate::energy_use`]).
@@ -56,6 +59,8 @@ pub struct State {
     pub ventilation: Ventilation,
     /// Heating system.
     pub heating: Heating,
+    /// Low-temperature radiators.
+    pub low_temperature_radiators: bool,
 }
 
 impl State {
@@ -65,6 +70,7 @@ impl State {
             envelope: dwelling.envelope,
             ventilation: dwelling.ventilation,
             heating: dwelling.heating,
+            low_temperature_radiators: dwelling.low_temperature_radiators,
         }
     }
 
@@ -74,6 +80,7 @@ impl State {
             envelope: application.envelope,
             ventilation: application.ventilation,
             heating: application.heating,
+            low_temperature_radiators: application.low_temperature_radiators,
         }
     }
 }
@@ -85,6 +92,10 @@ pub struct DwellingBasis {
     pub calibration: Calibration,
     /// Isolatiestandaard (kWh/m² yr).
     pub standaard_kwh_m2: f64,
+    /// The pre-war (medium-temperature) standaard of the dwelling's category and Als/Ag: with
+    /// low-temperature radiators, the demand up to which it needs only low temperature
+    /// ([`crate::readiness`]).
+    pub low_temperature_radiators_limit_kwh_m2: f64,
 }
 
 /// The dwelling model with a scenario's parameters and prices.
@@ -110,34 +121,70 @@ impl<'a> DwellingModel<'a> {
         )
     }
 
-    fn energy(&self, dwelling: &Dwelling, state: &State, qh: f64, standaard: f64) -> EnergyUse {
+    /// The supply temperature a dwelling in a state with this (calibrated) Q_H,nd needs.
+    fn supply_temperature(
+        &self,
+        dwelling: &Dwelling,
+        state: &State,
+        qh: f64,
+        standaard: f64,
+        low_temperature_limit: f64,
+    ) -> SupplyTemperature {
+        SupplyTemperature::with_radiators(
+            dwelling.build_year,
+            qh,
+            standaard,
+            self.params.low_temp_margin_kwh_m2,
+            state
+                .low_temperature_radiators
+                .then_some(low_temperature_limit),
+        )
+    }
+
+    fn energy(
+        &self,
+        dwelling: &Dwelling,
+        state: &State,
+        qh: f64,
+        supply: SupplyTemperature,
+    ) -> EnergyUse {
         energy_use(
             self.params,
             dwelling.floor_area_m2,
             qh,
-            standaard,
             &Systems {
                 heating: state.heating,
                 ventilation: state.ventilation,
                 solar_pv_kwp: dwelling.solar_pv_kwp,
+                supply_temperature: supply,
+                district_heat_primary_factor: dwelling.district_heat_factor,
             },
         )
     }
 
     /// The dwelling's calibration and standaard.
     pub fn basis(&self, dwelling: &Dwelling) -> DwellingBasis {
-        let standaard_kwh_m2 = isolatiestandaard_kwh_m2(
+        let als_ag = als_over_ag(self.params, dwelling.floor_area_m2, &dwelling.geometry);
+        let standaard_kwh_m2 =
+            isolatiestandaard_kwh_m2(dwelling.dwelling_type, dwelling.build_year, als_ag);
+        let low_temperature_radiators_limit_kwh_m2 = isolatiestandaard_kwh_m2(
             dwelling.dwelling_type,
-            dwelling.build_year,
-            als_over_ag(self.params, dwelling.floor_area_m2, &dwelling.geometry),
+            crate::readiness::LAST_PRE_WAR_YEAR,
+            als_ag,
         );
         let current = State::current(dwelling);
         let model_qh = self.raw_heat_demand(dwelling, &current);
         let calibration = calibrate_dwelling(
             model_qh,
             |qh| {
-                self.energy(dwelling, &current, qh, standaard_kwh_m2)
-                    .ep2_kwh_m2
+                let supply = self.supply_temperature(
+                    dwelling,
+                    &current,
+                    qh,
+                    standaard_kwh_m2,
+                    low_temperature_radiators_limit_kwh_m2,
+                );
+                self.energy(dwelling, &current, qh, supply).ep2_kwh_m2
             },
             dwelling.registered_qh_nd,
             dwelling.registered_ep2,
@@ -146,6 +193,7 @@ impl<'a> DwellingModel<'a> {
         DwellingBasis {
             calibration,
             standaard_kwh_m2,
+            low_temperature_radiators_limit_kwh_m2,
         }
     }
 
@@ -209,7 +257,15 @@ impl<'a> DwellingModel<'a> {
         state: &State,
         qh: f64,
     ) -> Performance {
-        let use_ = self.energy(dwelling, state, qh, basis.standaard_kwh_m2);
+        // The supply temperature the dwelling needs: readiness, and a heat pump's SPF.
+        let supply = self.supply_temperature(
+            dwelling,
+            state,
+            qh,
+            basis.standaard_kwh_m2,
+            basis.low_temperature_radiators_limit_kwh_m2,
+        );
+        let use_ = self.energy(dwelling, state, qh, supply);
         // The heat-demand factor holds in every state; the EP2 factor only on the registered system.
         let ep2 = use_.ep2_kwh_m2
             * basis
@@ -233,14 +289,6 @@ impl<'a> DwellingModel<'a> {
             bill += e.district_heat_fixed_eur_per_year;
         }
         let direct_co2_kg = gas_m3 * e.gas_co2_kg_per_m3;
-        // The same test as `low_temp_ready` (Q_H,nd at most the standaard plus the margin), so
-        // the options' readiness gains are those of the solvers' readiness row.
-        let supply = crate::readiness::SupplyTemperature::of(
-            dwelling.build_year,
-            qh,
-            basis.standaard_kwh_m2,
-            self.params.low_temp_margin_kwh_m2,
-        );
         let co2_kg = direct_co2_kg
             + net_electricity_kwh * e.electricity_co2_kg_per_kwh
             + heat_kwh * e.district_heat_co2_kg_per_kwh;
@@ -250,7 +298,9 @@ impl<'a> DwellingModel<'a> {
             label,
             gas_free: state.heating.is_gas_free(),
             standaard_kwh_m2: basis.standaard_kwh_m2,
-            low_temp_ready: qh <= basis.standaard_kwh_m2 + self.params.low_temp_margin_kwh_m2,
+            // The same test as readiness, so the options' readiness gains are those of the
+            // solvers' readiness row.
+            low_temp_ready: supply.is_ready(),
             ready_for_sustainable_heat: supply.is_ready(),
             supply_temperature: supply,
             energy_bill_eur: bill,
@@ -371,7 +421,7 @@ mod tests {
         assert_eq!(a.label, EnergyLabel::D);
         let factor = actual.actual_use.factor(EnergyLabel::D);
         assert!((a.gas_m3 / n.gas_m3 - factor).abs() < 1e-9);
-        assert!((factor - 0.70 * 0.75).abs() < 1e-9);
+        assert!((factor - 0.62 * 0.80).abs() < 1e-9);
         assert!((a.direct_co2_kg - a.gas_m3 * actual.gas_co2_kg_per_m3).abs() < 1e-9);
         assert!(a.energy_bill_eur < n.energy_bill_eur);
     }
@@ -417,7 +467,7 @@ mod tests {
         };
         let plain = DwellingBasis {
             calibration: Calibration::NONE,
-            standaard_kwh_m2: basis.standaard_kwh_m2,
+            ..basis
         };
         let raw_before = uncal
             .performance(&d, &plain, &State::current(&d))

@@ -450,8 +450,21 @@ pub fn solve_portfolio(
         .any(|(r, &v)| r.1.termination == Termination::Optimal && same(values[best], v));
     prepared.timings.solve = results.iter().map(|r| r.3).sum();
     prepared.timings.evaluate = results.iter().map(|r| r.4).sum();
+    // The LP relaxation's optimum and duals are the problem's, not the plan's: when the kept
+    // plan comes from a solver that does not solve the relaxation (decomposition, greedy), the
+    // LP's are reported with it.
+    let lp_bound = results.iter().find_map(|r| r.1.details.lp_bound_eur);
+    let shadow_prices = results
+        .iter()
+        .find_map(|r| r.1.details.shadow_prices.clone());
     let (solver, mut solution, evaluation, _, _) = results.swap_remove(best);
     solution.lower_bound_eur = best_bound;
+    if solution.details.lp_bound_eur.is_none() {
+        solution.details.lp_bound_eur = lp_bound;
+    }
+    if solution.details.shadow_prices.is_none() {
+        solution.details.shadow_prices = shadow_prices;
+    }
     if proven_optimal {
         solution.status = SolveStatus::Optimal;
         solution.termination = Termination::Optimal;

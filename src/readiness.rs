@@ -9,6 +9,14 @@
 //! `low_temp_margin_kwh_m2`); the supply temperature it then needs follows its period. A
 //! dwelling above its standaard needs high-temperature heat (a gas boiler's ≈80 °C) and is not
 //! ready.
+//!
+//! **Low-temperature radiators** (larger or fan-assisted emitters, a catalogue measure) lower
+//! the supply temperature a dwelling needs. *Assumption*, derived from the standaard's own
+//! temperature intent: low-temperature radiators deliver at ≈50 °C what ordinary radiators deliver
+//! at ≈70 °C, so a dwelling with them needs only low temperature up to the demand the standaard
+//! allows a pre-war dwelling of its category and Als/Ag at medium temperature (the standaard of
+//! the `built <= 1945` row, `reference/isolatiestandaard.csv`; for a pre-war dwelling its own
+//! standaard). Above that limit they do not help: the dwelling still needs high temperature.
 
 use serde::Serialize;
 
@@ -29,13 +37,39 @@ pub enum SupplyTemperature {
 
 impl SupplyTemperature {
     /// The supply temperature a dwelling of `build_year` with net heat demand `qh_nd_kwh_m2`
-    /// needs, given its isolatiestandaard and the readiness margin (kWh/m²).
+    /// needs, given its isolatiestandaard and the readiness margin (kWh/m²), with ordinary
+    /// radiators.
     pub fn of(
         build_year: u16,
         qh_nd_kwh_m2: f64,
         standaard_kwh_m2: f64,
         margin_kwh_m2: f64,
     ) -> Self {
+        Self::with_radiators(
+            build_year,
+            qh_nd_kwh_m2,
+            standaard_kwh_m2,
+            margin_kwh_m2,
+            None,
+        )
+    }
+
+    /// As [`SupplyTemperature::of`], for a dwelling whose radiators are low-temperature ones
+    /// when `low_temperature_limit_kwh_m2` is given: the pre-war (medium-temperature) standaard
+    /// of its category and Als/Ag, up to which (plus the margin) the dwelling then needs only
+    /// low temperature.
+    pub fn with_radiators(
+        build_year: u16,
+        qh_nd_kwh_m2: f64,
+        standaard_kwh_m2: f64,
+        margin_kwh_m2: f64,
+        low_temperature_limit_kwh_m2: Option<f64>,
+    ) -> Self {
+        if let Some(limit) = low_temperature_limit_kwh_m2 {
+            if qh_nd_kwh_m2 <= limit.max(standaard_kwh_m2) + margin_kwh_m2 {
+                return SupplyTemperature::Low;
+            }
+        }
         if qh_nd_kwh_m2 > standaard_kwh_m2 + margin_kwh_m2 {
             SupplyTemperature::High
         } else if build_year <= LAST_PRE_WAR_YEAR {
@@ -81,5 +115,25 @@ mod tests {
         assert!(!above.is_ready());
         assert!(!SupplyTemperature::of(1930, 190.0, 160.0, 0.0).is_ready());
         assert!(SupplyTemperature::of(1970, 75.0, 70.0, 10.0).is_ready());
+    }
+
+    #[test]
+    fn low_temperature_radiators_lower_the_supply_temperature_up_to_the_pre_war_standaard() {
+        // A pre-war dwelling at its standaard: medium temperature with ordinary radiators, low
+        // with low-temperature ones.
+        let lt = |year, qh, standaard, limit| {
+            SupplyTemperature::with_radiators(year, qh, standaard, 0.0, Some(limit))
+        };
+        assert_eq!(lt(1930, 150.0, 160.0, 160.0), SupplyTemperature::Low);
+        // Above it they do not help.
+        assert_eq!(lt(1930, 170.0, 160.0, 160.0), SupplyTemperature::High);
+        // A post-war dwelling above its own standaard (70) but within the pre-war one of its
+        // geometry (110): ready at low temperature with them, not ready without.
+        assert_eq!(lt(1970, 90.0, 70.0, 110.0), SupplyTemperature::Low);
+        assert_eq!(
+            SupplyTemperature::of(1970, 90.0, 70.0, 0.0),
+            SupplyTemperature::High
+        );
+        assert_eq!(lt(1970, 120.0, 70.0, 110.0), SupplyTemperature::High);
     }
 }

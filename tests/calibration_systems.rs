@@ -53,11 +53,12 @@ fn envelope_measures_keep_both_factors() {
             &params,
             d.floor_area_m2,
             after.qh_nd_kwh_m2,
-            basis.standaard_kwh_m2,
             &Systems {
                 heating: Heating::GasBoiler,
                 ventilation: d.ventilation,
                 solar_pv_kwp: 0.0,
+                supply_temperature: after.supply_temperature,
+                district_heat_primary_factor: None,
             },
         );
         assert!((after.ep2_kwh_m2 - plain.ep2_kwh_m2 * basis.calibration.ep2_factor).abs() < 1e-9);
@@ -94,11 +95,12 @@ fn a_heating_change_recomputes_ep2_from_the_calibrated_demand() {
                     &params,
                     d.floor_area_m2,
                     p.qh_nd_kwh_m2,
-                    basis.standaard_kwh_m2,
                     &Systems {
                         heating,
                         ventilation: d.ventilation,
                         solar_pv_kwp: 0.0,
+                        supply_temperature: p.supply_temperature,
+                        district_heat_primary_factor: None,
                     },
                 );
                 assert!(

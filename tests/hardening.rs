@@ -83,6 +83,15 @@ fn every_bad_input_in_the_corpus_exits_2_with_one_clear_message_and_writes_nothi
             &[":2:", "column `rc_dak`", "value `1000`", "from 0 to 20"],
         ),
         (
+            "district_heat_factor_absurd.csv",
+            &[
+                ":2:",
+                "column `primaire energiefactor warmtenet`",
+                "value `7`",
+                "from 0 to 2",
+            ],
+        ),
+        (
             "unknown_type.csv",
             &[
                 ":2:",

@@ -183,6 +183,54 @@ fn the_workbook_holds_the_same_figures_as_the_csvs() {
         items["solver"].to_string(),
         summary["solver"].as_str().unwrap()
     );
+    // The households the letter counts: count, average saving and the definition, as in
+    // summary.json; per year in the Trajectory sheet, as in trajectory.csv.
+    let improved = &summary["households_improved"];
+    assert_eq!(
+        items["households improved"].as_f64().unwrap(),
+        improved["count"].as_f64().unwrap()
+    );
+    assert!(
+        (items["households improved, average saving (€/yr)"]
+            .as_f64()
+            .unwrap()
+            - improved["avg_saving_eur_per_year"].as_f64().unwrap())
+        .abs()
+            < 1e-6
+    );
+    assert_eq!(
+        items["households improved, definition"].to_string(),
+        improved["definition"].as_str().unwrap()
+    );
+    let trajectory = sheet(out, "Trajectory");
+    let column = |name: &str| {
+        trajectory[0]
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("Trajectory has no column {name}"))
+    };
+    let (count, saving) = (
+        column("households_improved"),
+        column("avg_saving_per_improved_household_eur"),
+    );
+    let csv = std::fs::read_to_string(out.join("trajectory.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let at = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    for (row, line) in trajectory[1..].iter().zip(lines) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let want: f64 = cells[at("households_improved")].parse().unwrap();
+        assert_eq!(row[count].as_f64().unwrap(), want);
+        let want: f64 = cells[at("avg_saving_per_improved_household_eur")]
+            .parse()
+            .unwrap();
+        assert!((row[saving].as_f64().unwrap() - want).abs() < 0.01);
+    }
+    let last = trajectory.last().unwrap();
+    assert_eq!(
+        last[count].as_f64().unwrap(),
+        improved["count"].as_f64().unwrap()
+    );
 }
 
 #[test]

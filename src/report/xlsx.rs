@@ -209,6 +209,21 @@ fn summary_sheet(sheet: &mut Worksheet, f: &Formats, s: &Summary) -> Result<(), 
             Cell::Number(s.last.tenant_savings_eur),
             &f.euro,
         ),
+        (
+            "households improved",
+            Cell::Number(s.households_improved.count as f64),
+            &f.count,
+        ),
+        (
+            "households improved, average saving (€/yr)",
+            Cell::Number(s.households_improved.avg_saving_eur_per_year),
+            &f.euro,
+        ),
+        (
+            "households improved, definition",
+            Cell::Text(&s.households_improved.definition),
+            &f.text,
+        ),
         ("path", Cell::Text(&s.path.note), &f.text),
     ];
     table(sheet, &columns, rows.len() as u32)?;
@@ -254,6 +269,11 @@ fn trajectory_sheet(sheet: &mut Worksheet, f: &Formats, run: &PlanRun) -> Result
         column("cumulative_dwellings_treated", 14.0, &f.count),
         column("discounted_spend_eur", 16.0, &f.euro),
         column("budget_eur", 16.0, &f.euro),
+        column("households_improved", 12.0, &f.count),
+        column("avg_saving_per_improved_household_eur", 16.0, &f.euro),
+        column("gas_free_conversions", 12.0, &f.count),
+        column("ready_for_sustainable_heat_share", 14.0, &f.share),
+        column("direct_co2_kg_m2", 12.0, &f.kwh_m2),
     ];
     let rows = &run.evaluation.trajectory;
     table(sheet, &columns, rows.len() as u32)?;
@@ -280,6 +300,11 @@ fn trajectory_sheet(sheet: &mut Worksheet, f: &Formats, run: &PlanRun) -> Result
                 Cell::Number(r.cumulative_dwellings_treated as f64),
                 Cell::Number(r.discounted_spend_eur),
                 optional(r.budget_eur),
+                Cell::Number(r.households_improved as f64),
+                Cell::Number(r.avg_saving_per_improved_household_eur),
+                Cell::Number(r.gas_free_conversions as f64),
+                Cell::Number(r.ready_for_sustainable_heat_share),
+                Cell::Number(r.direct_co2_kg_m2),
             ],
         )?;
     }

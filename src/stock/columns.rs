@@ -104,6 +104,10 @@ columns! {
     RegisteredQhNd = "registered_qh_nd", "kWh/m² per year", ["netto_warmtebehoefte", "warmtebehoefte", "qh_nd", "qhnd", "qh_nd_kwh_m2"],
     /// Year of planned envelope maintenance (natural moment).
     PlannedMaintenanceYear = "planned_maintenance_year", "year", ["planmatig_onderhoud", "onderhoudsjaar", "jaar_planmatig_onderhoud", "mjob_jaar", "jaar_onderhoud"],
+    /// Low-temperature radiators (or floor heating) already installed.
+    LowTemperatureRadiators = "low_temperature_radiators", "yes/no", ["lt_radiatoren", "lage_temperatuur_radiatoren", "lage_temperatuur_verwarming", "lt_verwarming", "lt_afgifte"],
+    /// Declared primary fossil energy factor of the district-heating network (NTA 8800).
+    DistrictHeatFactor = "district_heat_factor", "primary fossil energy factor, 0 to 2 (NTA 8800's forfaitary 0.9 when empty)", ["primaire_energiefactor_warmtenet", "primaire_fossiele_energiefactor_warmtenet", "energiefactor_warmtenet", "fp_warmtenet", "warmtenet_factor", "primary_factor_district_heat"],
 }
 
 impl Column {

@@ -73,6 +73,12 @@ pub struct Dwelling {
     pub registered_qh_nd: Option<f64>,
     /// Year of planned envelope maintenance: a natural moment for insulation.
     pub planned_maintenance_year: Option<u16>,
+    /// The dwelling already has low-temperature radiators (or floor heating): it needs a lower
+    /// supply temperature ([`crate::readiness`]).
+    pub low_temperature_radiators: bool,
+    /// The declared primary fossil energy factor of the district-heating network serving the
+    /// dwelling (NTA 8800 *verklaring*); `None` uses the forfaitary 0.9.
+    pub district_heat_factor: Option<f64>,
 }
 
 /// A table of distinct names (complexes, corporations, regions, …), indexed in order of first

@@ -1475,6 +1475,12 @@ impl<'r> Row<'_, '_, 'r, '_, '_> {
             registered_ep2,
             registered_qh_nd,
             planned_maintenance_year: self.year(Column::PlannedMaintenanceYear, 1990, 2100),
+            low_temperature_radiators: self
+                .boolean(Column::LowTemperatureRadiators)
+                .unwrap_or(false),
+            // A declared factor of a network: NTA 8800 declarations run from 0 (residual heat)
+            // to above 1 for gas-fired networks; 2 bounds what a network could declare.
+            district_heat_factor: self.number(Column::DistrictHeatFactor, 0.0, 2.0),
         };
         (!self.failed.get()).then_some((dwelling, names))
     }
@@ -1505,6 +1511,8 @@ impl<'r> Row<'_, '_, 'r, '_, '_> {
         let _: Option<FacadeType> = self.category(Column::FacadeType);
         let _ = self.boolean(Column::Monument);
         let _ = self.boolean(Column::DistrictHeatingAvailable);
+        let _ = self.boolean(Column::LowTemperatureRadiators);
+        let _ = self.number(Column::DistrictHeatFactor, 0.0, 2.0);
         let _ = self.label();
     }
 }

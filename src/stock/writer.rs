@@ -74,7 +74,20 @@ pub fn write_stock_csv<W: Write>(out: W, stock: &Stock, format: StockFormat) -> 
     let mut writer = csv::WriterBuilder::new()
         .delimiter(format.separator)
         .from_writer(out);
-    let header: Vec<&str> = WRITTEN
+    // The optional columns only where a dwelling uses them, so stocks without them (the
+    // generator's) are written as before.
+    let mut columns = WRITTEN.to_vec();
+    if stock.dwellings.iter().any(|d| d.low_temperature_radiators) {
+        columns.push(Column::LowTemperatureRadiators);
+    }
+    if stock
+        .dwellings
+        .iter()
+        .any(|d| d.district_heat_factor.is_some())
+    {
+        columns.push(Column::DistrictHeatFactor);
+    }
+    let header: Vec<&str> = columns
         .iter()
         .map(|c| {
             if format.dutch {
@@ -85,10 +98,10 @@ pub fn write_stock_csv<W: Write>(out: W, stock: &Stock, format: StockFormat) -> 
         })
         .collect();
     writer.write_record(&header)?;
-    let mut row: Vec<String> = Vec::with_capacity(WRITTEN.len());
+    let mut row: Vec<String> = Vec::with_capacity(columns.len());
     for d in &stock.dwellings {
         row.clear();
-        for column in WRITTEN {
+        for &column in &columns {
             row.push(cell(stock, d, column, format));
         }
         writer.write_record(&row)?;
@@ -194,6 +207,11 @@ fn cell(stock: &Stock, d: &Dwelling, column: Column, format: StockFormat) -> Str
         Column::PlannedMaintenanceYear => d
             .planned_maintenance_year
             .map(|y| y.to_string())
+            .unwrap_or_default(),
+        Column::LowTemperatureRadiators => yes_no(d.low_temperature_radiators).to_string(),
+        Column::DistrictHeatFactor => d
+            .district_heat_factor
+            .map(|v| number(v, format))
             .unwrap_or_default(),
     }
 }
