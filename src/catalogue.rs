@@ -1258,7 +1258,7 @@ impl Catalogue {
                         ventilation,
                     },
                 );
-                let design_kw = (loss.transmission_w_k + loss.ventilation_w_k)
+                let design_kw = (loss.transmission_w_k + loss.ground_w_k + loss.ventilation_w_k)
                     * self.heating.design_temperature_difference_k
                     / 1000.0;
                 heating_cost_eur = match change {

@@ -264,8 +264,9 @@ impl<'a> DwellingModel<'a> {
 
 /// Heat demands already computed for the dwellings of one unit. A dwelling with the typology's
 /// geometry (all element areas proportional to its floor area) has a heat demand per m² that
-/// depends on its type, period, position and thermal state only, so dwellings of a complex that share
-/// those share one heat-balance calculation. Other dwellings are always calculated.
+/// depends on its type, period, position, floor area (through NTA 8800's occupants and
+/// ventilation capacity) and thermal state only, so dwellings of a complex that share those share
+/// one heat-balance calculation. Other dwellings are always calculated.
 #[derive(Debug, Default)]
 pub struct HeatDemandCache {
     entries: Vec<(ThermalKey, f64)>,
@@ -278,6 +279,7 @@ struct ThermalKey {
     // The typology's proportions depend on the construction period.
     period: crate::typology::ConstructionPeriod,
     position: Option<crate::typology::Position>,
+    floor_area_bits: u64,
     ventilation: Ventilation,
     envelope: [u64; 6],
 }
@@ -310,6 +312,7 @@ impl HeatDemandCache {
             dwelling_type: dwelling.dwelling_type,
             period: crate::typology::ConstructionPeriod::of_year(dwelling.build_year),
             position: dwelling.position,
+            floor_area_bits: dwelling.floor_area_m2.to_bits(),
             ventilation: state.ventilation,
             envelope: [
                 e.roof_rc,
