@@ -946,7 +946,7 @@ impl Catalogue {
                         entry,
                         "ventilation",
                         v.to_string(),
-                        "mechanical_exhaust or balanced_heat_recovery",
+                        "mechanical_exhaust, mechanical_exhaust_demand or balanced_heat_recovery",
                     ));
                 }
             }

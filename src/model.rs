@@ -452,11 +452,13 @@ fn occupants(floor_area_m2: f64) -> f64 {
     }
 }
 
-/// NTA 8800 table 11.5: control factor f_ctrl of the ventilation system (A1, C1, C with CO2
-/// control and zoning C5a, D2).
+/// NTA 8800 table 11.5 (dwellings): control factor f_ctrl of the ventilation system: natural A1
+/// 1.00, exhaust C1 1.00, demand-controlled exhaust with CO2 control and zoning C5a 0.56, balanced
+/// D2 1.00.
 fn ventilation_control_factor(ventilation: Ventilation) -> f64 {
     match ventilation {
         Ventilation::Natural | Ventilation::MechanicalExhaust => 1.0,
+        Ventilation::MechanicalExhaustDemand => 0.56,
         Ventilation::BalancedHeatRecovery => 1.0,
     }
 }
@@ -761,7 +763,9 @@ pub fn energy_use(
     }
     use_.electricity_kwh += match systems.ventilation {
         Ventilation::Natural => 0.0,
-        Ventilation::MechanicalExhaust => params.exhaust_fan_kwh,
+        Ventilation::MechanicalExhaust | Ventilation::MechanicalExhaustDemand => {
+            params.exhaust_fan_kwh
+        }
         Ventilation::BalancedHeatRecovery => params.balanced_fan_kwh,
     };
     use_.pv_kwh = systems.solar_pv_kwp.max(0.0) * params.pv_yield_kwh_per_kwp;

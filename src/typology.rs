@@ -199,11 +199,14 @@ impl Heating {
 
 category_enum! {
     /// Ventilation system.
-    Ventilation, "natural (natuurlijk, A), mechanical_exhaust (mechanische afzuiging, C), balanced_heat_recovery (balansventilatie met WTW, D)" {
+    Ventilation, "natural (natuurlijk, A), mechanical_exhaust (mechanische afzuiging, C), mechanical_exhaust_demand (vraaggestuurde afzuiging, C met CO2-sturing), balanced_heat_recovery (balansventilatie met WTW, D)" {
         /// Natural supply and exhaust (system A).
         Natural = "natural" ["natuurlijk", "natuurlijke ventilatie", "a", "systeem a", "natuurlijke toe- en afvoer"],
         /// Mechanical exhaust (system C).
         MechanicalExhaust = "mechanical_exhaust" ["mechanische afzuiging", "mechanisch", "c", "systeem c", "mv"],
+        /// Demand-controlled mechanical exhaust (system C with CO2 control and zoning, C4/C5, as
+        /// in RVO's improvement packages).
+        MechanicalExhaustDemand = "mechanical_exhaust_demand" ["vraaggestuurde afzuiging", "vraaggestuurd", "c met co2-sturing", "co2-gestuurde afzuiging", "c4", "c5", "c5a", "systeem c vraaggestuurd"],
         /// Balanced ventilation with heat recovery (system D).
         BalancedHeatRecovery = "balanced_heat_recovery" ["balansventilatie", "balans", "wtw", "d", "systeem d", "balansventilatie met wtw", "balansventilatie wtw", "balansventilatie met warmteterugwinning", "wtw-unit"],
     }
