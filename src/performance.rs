@@ -264,8 +264,8 @@ impl<'a> DwellingModel<'a> {
 
 /// Heat demands already computed for the dwellings of one unit. A dwelling with the typology's
 /// geometry (all element areas proportional to its floor area) has a heat demand per m² that
-/// depends on its type, period, position, floor area (through NTA 8800's occupants and
-/// ventilation capacity) and thermal state only, so dwellings of a complex that share those share
+/// depends on its type, period, position, floor area to 5 m² (`model::usage_area_m2`, through
+/// NTA 8800's occupants and ventilation capacity) and thermal state only, so dwellings of a complex that share those share
 /// one heat-balance calculation. Other dwellings are always calculated.
 #[derive(Debug, Default)]
 pub struct HeatDemandCache {
@@ -312,7 +312,7 @@ impl HeatDemandCache {
             dwelling_type: dwelling.dwelling_type,
             period: crate::typology::ConstructionPeriod::of_year(dwelling.build_year),
             position: dwelling.position,
-            floor_area_bits: dwelling.floor_area_m2.to_bits(),
+            floor_area_bits: crate::model::usage_area_m2(dwelling.floor_area_m2).to_bits(),
             ventilation: state.ventilation,
             envelope: [
                 e.roof_rc,
