@@ -461,7 +461,7 @@ const REGISTERED_QH_OVER_STANDAARD: (f64, f64) = (1.5, 0.45);
 /// How closely a registration follows the dwelling: registered values are handed out in the
 /// order of the modelled value times log-normal noise of this spread (assumption), so that
 /// better dwellings tend to get better registrations without the values being the model's.
-const REGISTRATION_RANK_NOISE: f64 = 0.25;
+const REGISTRATION_RANK_NOISE: f64 = 0.10;
 
 /// Adds registered values drawn from the published distributions, not the model's values, so
 /// that calibrating the model to them and testing it against them is not circular.
