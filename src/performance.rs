@@ -126,13 +126,27 @@ impl<'a> DwellingModel<'a> {
 
     /// The dwelling's calibration and standaard.
     pub fn basis(&self, dwelling: &Dwelling) -> DwellingBasis {
+        let current = State::current(dwelling);
+        self.basis_with_raw_heat_demand(dwelling, self.raw_heat_demand(dwelling, &current))
+    }
+
+    /// The dwelling's calibration and standaard, and its performance today, with one heat-balance
+    /// calculation.
+    pub fn basis_and_current(&self, dwelling: &Dwelling) -> (DwellingBasis, Performance) {
+        let current = State::current(dwelling);
+        let raw = self.raw_heat_demand(dwelling, &current);
+        let basis = self.basis_with_raw_heat_demand(dwelling, raw);
+        let before = self.performance_with_raw_heat_demand(dwelling, &basis, &current, raw);
+        (basis, before)
+    }
+
+    fn basis_with_raw_heat_demand(&self, dwelling: &Dwelling, model_qh: f64) -> DwellingBasis {
         let standaard_kwh_m2 = isolatiestandaard_kwh_m2(
             dwelling.dwelling_type,
             dwelling.build_year,
             als_over_ag(self.params, dwelling.floor_area_m2, &dwelling.geometry),
         );
         let current = State::current(dwelling);
-        let model_qh = self.raw_heat_demand(dwelling, &current);
         let calibration = calibrate_dwelling(
             model_qh,
             |qh| {
