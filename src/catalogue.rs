@@ -1006,7 +1006,7 @@ impl Catalogue {
                         entry,
                         "ventilation",
                         v.to_string(),
-                        "mechanical_exhaust or balanced_heat_recovery",
+                        "mechanical_exhaust, mechanical_exhaust_demand or balanced_heat_recovery",
                     ));
                 }
             }
@@ -1346,7 +1346,7 @@ impl Catalogue {
                         ventilation,
                     },
                 );
-                let design_kw = (loss.transmission_w_k + loss.ventilation_w_k)
+                let design_kw = (loss.transmission_w_k + loss.ground_w_k + loss.ventilation_w_k)
                     * self.heating.design_temperature_difference_k
                     / 1000.0;
                 heating_cost_eur = match change {

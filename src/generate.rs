@@ -3,7 +3,8 @@
 //! Real dwelling-level data is not public, so tests, benchmarks and the sample run on generated
 //! stocks: corporations with a skewed size distribution, regions and provinces, complexes of 10–200
 //! dwellings sharing type, period, envelope and systems, with per-dwelling areas, positions,
-//! boiler ages and registered values (the model's values with registration noise). The mixes below
+//! boiler ages and registered values drawn from the published distributions (see [`register`]). The
+//! mixes below
 //! are *assumptions* chosen so that a sector-size stock reproduces the published statistics in
 //! `data/reference/stock_statistics.md` (about 40 % label A or better, 8.6 % E/F/G, average EP2
 //! around 190–200 kWh/m², district heating about 10 %); the `generated_stock_matches_sector_statistics`
@@ -22,7 +23,7 @@ use crate::performance::{DwellingBasis, DwellingModel, State};
 use crate::scenario::Energy;
 use crate::stock::{Dwelling, Stock};
 use crate::typology::{
-    default_envelope, default_facade_type, default_roof_type, default_ventilation,
+    default_facade_type, default_roof_type, default_ventilation, typical_envelope,
     typical_geometry, ConstructionPeriod, DwellingType, FacadeType, Heating, Position, Ventilation,
 };
 
@@ -232,7 +233,7 @@ fn complex_spec(rng: &mut ChaCha8Rng) -> ComplexSpec {
     let (first, last) = pick(rng, &PERIOD_MIX);
     let build_year = rng.random_range(first..=last);
     let period = ConstructionPeriod::of_year(build_year);
-    let mut envelope = default_envelope(period);
+    let mut envelope = typical_envelope(dwelling_type, build_year, None);
     let facade_type = default_facade_type(period);
     let mut ventilation = default_ventilation(period);
     let old = build_year < 1992;
@@ -443,12 +444,39 @@ pub fn generate(
     Ok(stock)
 }
 
-/// Adds registered values: the model's, with the noise of real registrations (assumption:
-/// 92 % of dwellings registered, three quarters of those under NTA 8800 with an EP2, Q_H,nd on
-/// 60 % of those; EP2 within about ±9 %, Q_H,nd within about ±9 %).
+/// Label shares of the registered corporation stock (end 2022) the registered values are drawn
+/// from, best class first, A++++ to G. Published (`data/reference/stock_statistics.md`): E/F/G
+/// 8.6 % (Aedes benchmark 2023), B, A and A+ together 1,081,100 of 2.16 million labelled dwellings
+/// = 50 %, A++ or better 44,000 = 2 % (Aedes benchmark 2022), A or better nearly 40 % (Aedes
+/// benchmark 2023; 38 % here). *Assumptions*: the split of A++ and better, of A+ and A (8 % and
+/// 28 %), of C and D (28 % and 11.4 %) and of E, F and G.
+const REGISTERED_LABEL_SHARES: [f64; 11] = [
+    0.002, 0.003, 0.015, 0.08, 0.28, 0.14, 0.28, 0.114, 0.05, 0.023, 0.013,
+];
+/// EP2 span drawn for the open-ended classes (kWh/m²): A++++ from −20, G up to 450. Assumption.
+const REGISTERED_EP2_RANGE: (f64, f64) = (-20.0, 450.0);
+/// Registered Q_H,nd over the dwelling's isolatiestandaard: log-normal with this median and
+/// spread. The median is set so that the mean distance to the standaard, about 40 kWh/m² on the
+/// generated stock, lies in the published band of corporation averages (best third ≤ 35.5, worst
+/// third ≥ 42.6 kWh/m², Aedes benchmark 2023); the spread is an assumption.
+const REGISTERED_QH_OVER_STANDAARD: (f64, f64) = (1.5, 0.45);
+/// How closely a registration follows the dwelling: registered values are handed out in the
+/// order of the modelled value times log-normal noise of this spread (assumption), so that
+/// better dwellings tend to get better registrations without the values being the model's.
+const REGISTRATION_RANK_NOISE: f64 = 0.10;
+
+/// Adds registered values drawn from the published distributions, not the model's values, so
+/// that calibrating the model to them and testing it against them is not circular.
+///
+/// Assumptions: 92 % of dwellings registered, three quarters of those under NTA 8800 with an EP2,
+/// Q_H,nd on 60 % of those. The registered EP2s are a sample of [`REGISTERED_LABEL_SHARES`]
+/// (uniform within each class); the registered Q_H,nd's a sample of
+/// [`REGISTERED_QH_OVER_STANDAARD`] times each dwelling's isolatiestandaard. The model decides only
+/// the order in which the sampled values are handed out (by its value with
+/// [`REGISTRATION_RANK_NOISE`]), never their level.
 fn register(stock: &mut Stock, rng: &mut ChaCha8Rng, params: &ModelParams, energy: &Energy) {
     let model = DwellingModel { params, energy };
-    let performances: Vec<_> = stock
+    let modelled: Vec<_> = stock
         .dwellings
         .par_iter()
         .map(|d| {
@@ -456,10 +484,14 @@ fn register(stock: &mut Stock, rng: &mut ChaCha8Rng, params: &ModelParams, energ
                 calibration: Calibration::NONE,
                 ..model.basis(d)
             };
-            model.performance(d, &basis, &State::current(d))
+            let p = model.performance(d, &basis, &State::current(d));
+            (p.ep2_kwh_m2, p.qh_nd_kwh_m2, basis.standaard_kwh_m2)
         })
         .collect();
-    for (d, p) in stock.dwellings.iter_mut().zip(performances) {
+    let n = stock.dwellings.len();
+    let mut ep2_rank = Vec::new();
+    let mut qh_rank = Vec::new();
+    for (i, &(ep2, qh, standaard)) in modelled.iter().enumerate() {
         let registered = rng.random::<f64>() < 0.92;
         let with_ep2 = rng.random::<f64>() < 0.75;
         let with_qh = rng.random::<f64>() < 0.60;
@@ -468,14 +500,69 @@ fn register(stock: &mut Stock, rng: &mut ChaCha8Rng, params: &ModelParams, energ
         if !registered {
             continue;
         }
-        let ep2 = round_to(p.ep2_kwh_m2 * (0.09 * z_ep2).exp(), 0.01);
+        // EP2 can be negative (PV): rank on a shifted value.
+        let key = (ep2 + 100.0).max(1.0) * (REGISTRATION_RANK_NOISE * z_ep2).exp();
+        ep2_rank.push((key, i, with_ep2));
+        if with_ep2 && with_qh {
+            let ratio = qh.max(1.0) / standaard.max(1.0);
+            qh_rank.push((ratio * (REGISTRATION_RANK_NOISE * z_qh).exp(), i));
+        }
+    }
+    // The published distribution, sampled once per registered dwelling and sorted.
+    let bounds: Vec<(f64, f64)> = EnergyLabel::ALL
+        .iter()
+        .map(|label| {
+            let lower = match *label {
+                EnergyLabel::A4Plus => REGISTERED_EP2_RANGE.0,
+                l => l.lower_ep2_kwh_m2(),
+            };
+            let upper = match *label {
+                EnergyLabel::G => REGISTERED_EP2_RANGE.1,
+                l => l.upper_ep2_kwh_m2(),
+            };
+            (lower, upper)
+        })
+        .collect();
+    let cumulative: Vec<f64> = REGISTERED_LABEL_SHARES
+        .iter()
+        .scan(0.0, |sum, share| {
+            *sum += share;
+            Some(*sum)
+        })
+        .collect();
+    let mut ep2_values: Vec<f64> = (0..ep2_rank.len())
+        .map(|_| {
+            let u = rng.random::<f64>() * cumulative[cumulative.len() - 1];
+            let class = cumulative.iter().position(|&c| u < c).unwrap_or(10);
+            let (lower, upper) = bounds[class];
+            // Strictly inside the class, so the value reads back as its label.
+            round_to(
+                lower + 0.01 + rng.random::<f64>() * (upper - lower - 0.02),
+                0.01,
+            )
+        })
+        .collect();
+    let qh_dist = LogNormal::new(
+        REGISTERED_QH_OVER_STANDAARD.0.ln(),
+        REGISTERED_QH_OVER_STANDAARD.1,
+    )
+    .expect("valid log-normal");
+    let mut qh_ratios: Vec<f64> = (0..qh_rank.len()).map(|_| qh_dist.sample(rng)).collect();
+    ep2_values.sort_by(f64::total_cmp);
+    qh_ratios.sort_by(f64::total_cmp);
+    ep2_rank.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    qh_rank.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    debug_assert!(ep2_rank.len() <= n);
+    for ((_, i, with_ep2), ep2) in ep2_rank.into_iter().zip(ep2_values) {
+        let d = &mut stock.dwellings[i];
         d.registered_label = Some(EnergyLabel::from_ep2(ep2));
         if with_ep2 {
             d.registered_ep2 = Some(ep2);
-            if with_qh {
-                d.registered_qh_nd = Some(round_to(p.qh_nd_kwh_m2 * (0.09 * z_qh).exp(), 0.01));
-            }
         }
+    }
+    for ((_, i), ratio) in qh_rank.into_iter().zip(qh_ratios) {
+        let standaard = modelled[i].2;
+        stock.dwellings[i].registered_qh_nd = Some(round_to(ratio * standaard, 0.01));
     }
 }
 

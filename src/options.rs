@@ -415,11 +415,7 @@ impl Baseline {
         let (basis, before) = stock
             .dwellings
             .par_iter()
-            .map(|d| {
-                let basis = model.basis(d);
-                let before = model.performance(d, &basis, &State::current(d));
-                (basis, before)
-            })
+            .map(|d| model.basis_and_current(d))
             .unzip();
         Baseline { basis, before }
     }

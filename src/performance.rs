@@ -164,6 +164,21 @@ impl<'a> DwellingModel<'a> {
 
     /// The dwelling's calibration and standaard.
     pub fn basis(&self, dwelling: &Dwelling) -> DwellingBasis {
+        let current = State::current(dwelling);
+        self.basis_with_raw_heat_demand(dwelling, self.raw_heat_demand(dwelling, &current))
+    }
+
+    /// The dwelling's calibration and standaard, and its performance today, with one heat-balance
+    /// calculation.
+    pub fn basis_and_current(&self, dwelling: &Dwelling) -> (DwellingBasis, Performance) {
+        let current = State::current(dwelling);
+        let raw = self.raw_heat_demand(dwelling, &current);
+        let basis = self.basis_with_raw_heat_demand(dwelling, raw);
+        let before = self.performance_with_raw_heat_demand(dwelling, &basis, &current, raw);
+        (basis, before)
+    }
+
+    fn basis_with_raw_heat_demand(&self, dwelling: &Dwelling, model_qh: f64) -> DwellingBasis {
         let als_ag = als_over_ag(self.params, dwelling.floor_area_m2, &dwelling.geometry);
         let standaard_kwh_m2 =
             isolatiestandaard_kwh_m2(dwelling.dwelling_type, dwelling.build_year, als_ag);
@@ -173,7 +188,6 @@ impl<'a> DwellingModel<'a> {
             als_ag,
         );
         let current = State::current(dwelling);
-        let model_qh = self.raw_heat_demand(dwelling, &current);
         let calibration = calibrate_dwelling(
             model_qh,
             |qh| {
@@ -314,8 +328,9 @@ impl<'a> DwellingModel<'a> {
 
 /// Heat demands already computed for the dwellings of one unit. A dwelling with the typology's
 /// geometry (all element areas proportional to its floor area) has a heat demand per m² that
-/// depends on its type, period, position and thermal state only, so dwellings of a complex that share
-/// those share one heat-balance calculation. Other dwellings are always calculated.
+/// depends on its type, period, position, floor area to 5 m² (`model::usage_area_m2`, through
+/// NTA 8800's occupants and ventilation capacity) and thermal state only, so dwellings of a complex that share those share
+/// one heat-balance calculation. Other dwellings are always calculated.
 #[derive(Debug, Default)]
 pub struct HeatDemandCache {
     entries: Vec<(ThermalKey, f64)>,
@@ -328,6 +343,7 @@ struct ThermalKey {
     // The typology's proportions depend on the construction period.
     period: crate::typology::ConstructionPeriod,
     position: Option<crate::typology::Position>,
+    floor_area_bits: u64,
     ventilation: Ventilation,
     envelope: [u64; 6],
 }
@@ -360,6 +376,7 @@ impl HeatDemandCache {
             dwelling_type: dwelling.dwelling_type,
             period: crate::typology::ConstructionPeriod::of_year(dwelling.build_year),
             position: dwelling.position,
+            floor_area_bits: crate::model::usage_area_m2(dwelling.floor_area_m2).to_bits(),
             ventilation: state.ventilation,
             envelope: [
                 e.roof_rc,

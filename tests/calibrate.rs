@@ -22,9 +22,9 @@ fn heatpath(args: &[&str]) -> Output {
 /// direction.
 fn truth() -> ModelParams {
     ModelParams {
-        heating_degree_hours_kkh: 92.0,
-        internal_gains_w_m2: 2.4,
-        infiltration_factor: 0.11,
+        heating_setpoint_c: 21.0,
+        internal_gains_w_per_person: 140.0,
+        infiltration_factor: 0.16,
         distribution_efficiency: 0.9,
         ..ModelParams::default()
     }
@@ -128,9 +128,9 @@ fn data_errors_are_flagged_and_do_not_pull_the_fit() {
             "{id} not flagged: {flagged:?}"
         );
     }
-    let hdh = &report.parameters[0];
-    assert_eq!(hdh.name, "heating_degree_hours_kkh");
-    assert!((hdh.fitted - 92.0).abs() < 0.03 * 92.0, "{hdh:?}");
+    let setpoint = &report.parameters[0];
+    assert_eq!(setpoint.name, "heating_setpoint_c");
+    assert!((setpoint.fitted - 21.0).abs() < 0.03 * 21.0, "{setpoint:?}");
 }
 
 #[test]
@@ -164,8 +164,8 @@ fn only_labels_fit_the_system_side_and_hold_the_demand_side() {
     assert_eq!(
         held,
         [
-            "heating_degree_hours_kkh",
-            "internal_gains_w_m2",
+            "heating_setpoint_c",
+            "internal_gains_w_per_person",
             "infiltration_factor"
         ]
     );
@@ -226,16 +226,16 @@ fn calibrate_command_writes_a_params_file_the_scenario_can_use() {
     .unwrap();
     let loaded = heatpath::scenario::Scenario::from_file(&scenario).unwrap();
     let fitted = json["parameters"][0]["fitted"].as_f64().unwrap();
-    assert!((loaded.model.heating_degree_hours_kkh - fitted).abs() < 1e-3);
+    assert!((loaded.model.heating_setpoint_c - fitted).abs() < 1e-3);
     // A key set in both places is refused by name.
     std::fs::write(
         &scenario,
-        "stock = \"stock.csv\"\nmodel_file = \"calibrated_model.toml\"\n[model]\nheating_degree_hours_kkh = 80\n",
+        "stock = \"stock.csv\"\nmodel_file = \"calibrated_model.toml\"\n[model]\nheating_setpoint_c = 19\n",
     )
     .unwrap();
     let err = heatpath::scenario::Scenario::from_file(&scenario).unwrap_err();
     assert!(
-        err.to_string().contains("model.heating_degree_hours_kkh"),
+        err.to_string().contains("model.heating_setpoint_c"),
         "{err}"
     );
 

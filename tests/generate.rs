@@ -24,6 +24,39 @@ fn generated_stock_matches_sector_statistics() {
         energy: &scenario.energy,
     };
     let a = assess(&stock, &Baseline::new(&stock, &model));
+    // The registered values are drawn from the published distributions; the model's own values
+    // (no calibration to them) are a check of the model against those distributions that no fit
+    // used.
+    let mut unregistered = stock.clone();
+    for d in unregistered.dwellings.iter_mut() {
+        d.registered_label = None;
+        d.registered_ep2 = None;
+        d.registered_qh_nd = None;
+    }
+    let m = assess(&unregistered, &Baseline::new(&unregistered, &model));
+    println!("model alone: label A or better {:.3}, E/F/G {:.3}, mean EP2 {:.1}, distance to the standaard {:.1}",
+        m.label_a_or_better_share, m.efg_share, m.mean_ep2_kwh_m2, m.avg_distance_to_standaard_kwh_m2);
+    // Sanity bounds, wider than the published figures: the model alone is not calibrated to them.
+    assert!(
+        (0.30..=0.46).contains(&m.label_a_or_better_share),
+        "model A {}",
+        m.label_a_or_better_share
+    );
+    assert!(
+        (0.04..=0.13).contains(&m.efg_share),
+        "model E/F/G {}",
+        m.efg_share
+    );
+    assert!(
+        (170.0..=215.0).contains(&m.mean_ep2_kwh_m2),
+        "model EP2 {}",
+        m.mean_ep2_kwh_m2
+    );
+    assert!(
+        (30.0..=50.0).contains(&m.avg_distance_to_standaard_kwh_m2),
+        "model distance {}",
+        m.avg_distance_to_standaard_kwh_m2
+    );
     println!("label A or better {:.3}, E/F/G {:.3}, mean EP2 {:.1}, district heating {:.3}, distance to the standaard {:.1}",
         a.label_a_or_better_share, a.efg_share, a.mean_ep2_kwh_m2, a.district_heating_share, a.avg_distance_to_standaard_kwh_m2);
     // Published: nearly 40 % A or better (Aedes 2023); 8.6 % E/F/G (end 2022); sector-average EP2

@@ -24,7 +24,9 @@ use heatpath::stock::{ReadReport, Stock};
 const DWELLINGS: usize = 3_000;
 const CORPORATIONS: usize = 6;
 const REGIONS: usize = 3;
-const SEED: u64 = 11;
+// 12 since the NTA 8800 model and the generator's published registered values raised the small
+// sector's task (seed 11 left no corporation with a surplus; see the commit).
+const SEED: u64 = 12;
 
 fn read_report() -> ReadReport {
     ReadReport {
@@ -82,7 +84,11 @@ fn the_small_sector_has_short_and_surplus_corporations_in_three_regions() {
         r.corporation_rows
             .iter()
             .any(|c| c.available_eur > c.task_cost_eur),
-        "no corporation has a surplus"
+        "no corporation has a surplus: {:?}",
+        r.corporation_rows
+            .iter()
+            .map(|c| (c.available_eur.round(), c.task_cost_eur.round()))
+            .collect::<Vec<_>>()
     );
     let levels: Vec<Level> = r.levels.iter().map(|l| l.level).collect();
     assert_eq!(

@@ -15,9 +15,9 @@ use super::report::{LabelConflict, Notes, ReadReport};
 use super::{Dwelling, Stock, StockError};
 use crate::label::EnergyLabel;
 use crate::typology::{
-    default_envelope, default_facade_type, default_roof_type, default_ventilation,
-    is_key_separator, normalise_key, typical_geometry, ConstructionPeriod, DwellingType,
-    FacadeType, Heating, Position, RoofType, Ventilation,
+    default_facade_type, default_roof_type, default_ventilation, is_key_separator, normalise_key,
+    typical_envelope, typical_geometry, ConstructionPeriod, DwellingType, FacadeType, Heating,
+    Position, RoofType, Ventilation,
 };
 
 /// How to read a stock table.
@@ -1364,7 +1364,7 @@ impl<'r> Row<'_, '_, 'r, '_, '_> {
             geometry.window_m2 = (geometry.facade_gross_m2 - geometry.door_m2).max(0.0);
         }
 
-        let mut envelope = default_envelope(period);
+        let mut envelope = typical_envelope(dwelling_type, build_year, position);
         if let Some(v) = self.number(Column::RoofRc, 0.0, 20.0) {
             envelope.roof_rc = v;
         }
@@ -1660,7 +1660,7 @@ mod tests {
         assert_eq!(d.dwelling_type, DwellingType::TerracedMid);
         assert_eq!(
             d.envelope,
-            default_envelope(ConstructionPeriod::From1965To1974)
+            typical_envelope(DwellingType::TerracedMid, 1970, None)
         );
         assert_eq!(d.heating, Heating::GasBoiler);
         assert_eq!(d.complex, None);
