@@ -413,13 +413,12 @@ fn an_efg_deadline_missed_under_a_capacity_is_caught_up_in_later_years() {
     .filter(|l| !l.starts_with("stock ="))
     .map(|l| format!("{l}\n"))
     .collect::<String>();
-    let text = text
-        .replace("every_year = 500\n", "every_year = 120\n")
-        .replace("by_year = { 2027 = 900, 2028 = 900 }\n", "");
-    assert!(
-        text.contains("every_year = 120"),
-        "the sample scenario's capacity"
+    // Too little capacity up to the deadline, the sample's 500 a year after it.
+    let text = text.replace(
+        "by_year = { 2027 = 900, 2028 = 900 }\n",
+        "by_year = { 2027 = 60, 2028 = 60 }\n",
     );
+    assert!(text.contains("2027 = 60"), "the sample scenario's capacity");
     for solver in [&Decomposition::default() as &dyn Solver, &Greedy] {
         let prepared = common::prepared(2_000, 1, 5, common::scenario(&text));
         let run = solve(prepared, solver, &[], &mut Silent).unwrap();
@@ -450,7 +449,7 @@ fn an_efg_deadline_missed_under_a_capacity_is_caught_up_in_later_years() {
         // and some E/F/G dwellings no package lifts.
         let o = &run.prepared.options;
         let blocked: u32 = (0..o.n_units())
-            .filter(|&u| o.unit_dwellings[u] > 120)
+            .filter(|&u| o.unit_dwellings[u] > 500)
             .map(|u| o.unit_efg_before[u])
             .sum();
         let stuck = f64::from(blocked) + run.unreachable_efg.0 as f64;
