@@ -216,6 +216,26 @@ pub fn solve_model(
     integer: bool,
     time_limit: Option<Duration>,
 ) -> Result<LpOutcome, OptimiseError> {
+    solve_model_within(model, backend, integer, time_limit, None)
+}
+
+/// [`solve_model`] with a branch-and-bound node budget as well (integer models, microlp and
+/// HiGHS): a budget that stops the search at the same point on any machine.
+pub fn solve_model_within(
+    model: &LpModel,
+    backend: Backend,
+    integer: bool,
+    time_limit: Option<Duration>,
+    node_limit: Option<u64>,
+) -> Result<LpOutcome, OptimiseError> {
+    if let (true, Some(nodes)) = (integer, node_limit) {
+        match backend {
+            Backend::Microlp => return solve_milp_with_node_limit(model, nodes, time_limit),
+            #[cfg(feature = "highs")]
+            Backend::Highs => return solve_highs_with_node_limit(model, nodes, time_limit),
+            _ => {}
+        }
+    }
     match backend {
         Backend::Clarabel => solve_with_scaling(model, backend, integer, time_limit),
         // microlp's LU factorisation occasionally reports a singular basis on the raw model
@@ -595,12 +615,8 @@ impl Solver for Lp {
             round_and_repair(p, model.penalties, &support)
         };
         let (state, fractional, status, termination) = if self.milp {
-            let integer = match (self.node_limit, self.backend) {
-                (Some(nodes), Backend::Microlp) => {
-                    solve_milp_with_node_limit(&model, nodes, self.time_limit)
-                }
-                _ => solve_model(&model, self.backend, true, self.time_limit),
-            };
+            let integer =
+                solve_model_within(&model, self.backend, true, self.time_limit, self.node_limit);
             // What stops an unfinished search: the node budget when one is set.
             let limit = if self.node_limit.is_some() {
                 Termination::IterationLimit
@@ -736,6 +752,47 @@ pub fn solve_milp_with_node_limit(
         OptimiseError::Solver("microlp: the node budget ran out before a feasible plan".into())
     })?;
     let values: Vec<f64> = columns.iter().map(|&v| solution.var_value(v)).collect();
+    Ok(LpOutcome {
+        objective: model.objective(&values),
+        values,
+        duals: None,
+        optimal,
+    })
+}
+
+/// [`solve_milp_with_node_limit`] with HiGHS (its `mip_max_nodes` option).
+#[cfg(feature = "highs")]
+fn solve_highs_with_node_limit(
+    model: &LpModel,
+    node_limit: u64,
+    time_limit: Option<Duration>,
+) -> Result<LpOutcome, OptimiseError> {
+    use good_lp::solvers::highs::highs;
+    let backend = Backend::Highs;
+    let (vars, columns, objective) = variables(model, true);
+    let rows = constraints(model, &columns);
+    let mut m = vars.minimise(objective).using(highs);
+    m.set_verbose(false);
+    let mut m = m
+        .set_threads(1)
+        .set_mip_rel_gap(1e-6)
+        .map_err(|e| backend_error(backend, format!("{e:?}")))?
+        .set_option(
+            "mip_max_nodes",
+            i32::try_from(node_limit).unwrap_or(i32::MAX),
+        );
+    if let Some(limit) = time_limit {
+        m = m.set_time_limit(limit.as_secs_f64());
+    }
+    for c in rows {
+        m.add_constraint(c);
+    }
+    let s = m.solve().map_err(|e| backend_error(backend, e))?;
+    let optimal = matches!(
+        s.status(),
+        SolutionStatus::Optimal | SolutionStatus::GapLimit
+    );
+    let values: Vec<f64> = columns.iter().map(|&v| s.value(v)).collect();
     Ok(LpOutcome {
         objective: model.objective(&values),
         values,
