@@ -139,3 +139,52 @@ pub fn relief(
             .collect(),
     }))
 }
+
+/// `keys` (`name year`, as in [`ResourceRelief::met_with_more`]) in words: consecutive years of a
+/// target as one range ("heat-demand path 2032–2035"), each name through `label`.
+pub fn describe(keys: &[String], label: impl Fn(&str) -> &str) -> String {
+    let mut groups: Vec<(String, u16, u16)> = Vec::new();
+    for key in keys {
+        let (name, year) = match key.rsplit_once(' ') {
+            Some((name, year)) => (name, year.parse::<u16>().unwrap_or(0)),
+            None => (key.as_str(), 0),
+        };
+        match groups.last_mut() {
+            Some((last, _, to)) if last == name && *to + 1 == year => *to = year,
+            _ => groups.push((name.to_string(), year, year)),
+        }
+    }
+    groups
+        .iter()
+        .map(|(name, from, to)| {
+            if from == to {
+                format!("{} {from}", label(name))
+            } else {
+                format!("{} {from}–{to}", label(name))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn consecutive_years_of_a_target_read_as_one_range() {
+        let keys: Vec<String> = [
+            "heat_demand_path 2032",
+            "heat_demand_path 2033",
+            "heat_demand_path 2035",
+            "label_a_share 2034",
+        ]
+        .iter()
+        .map(|k| k.to_string())
+        .collect();
+        assert_eq!(
+            describe(&keys, |n| if n == "heat_demand_path" { "path" } else { n }),
+            "path 2032–2033, path 2035, label_a_share 2034"
+        );
+    }
+}

@@ -87,7 +87,7 @@ fn target_value(value: f64, unit: &str) -> String {
     }
 }
 
-fn target_name(name: &str) -> &str {
+pub(crate) fn target_name(name: &str) -> &str {
     match name {
         "heat_demand_path" => "heat-demand path",
         "label_a_share" => "label A or better",
@@ -551,7 +551,7 @@ fn relief_html(h: &mut String, relief: &crate::relief::ResourceRelief) {
             h,
             "<p>With {} the plan meets {}.</p>",
             what.join(" and "),
-            escape(&relief.met_with_more.join(", "))
+            escape(&crate::relief::describe(&relief.met_with_more, target_name))
         );
         if !relief.complexes_funded.is_empty() {
             const SHOWN: usize = 20;
@@ -574,7 +574,10 @@ fn relief_html(h: &mut String, relief: &crate::relief::ResourceRelief) {
         let _ = writeln!(
             h,
             "<p>Missed at any budget (the catalogue does not reach it): {}.</p>",
-            escape(&relief.missed_at_any_budget.join(", "))
+            escape(&crate::relief::describe(
+                &relief.missed_at_any_budget,
+                target_name
+            ))
         );
     }
 }

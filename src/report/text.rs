@@ -335,7 +335,7 @@ fn relief_lines(s: &mut String, relief: &crate::relief::ResourceRelief) {
             let _ = writeln!(
                 s,
                 "  More budget meets {}: {} more in total ({})",
-                relief.met_with_more.join(", "),
+                crate::relief::describe(&relief.met_with_more, super::html::target_name),
                 euros(relief.total_extra_budget_eur),
                 per_year.join(", ")
             );
@@ -377,7 +377,7 @@ fn relief_lines(s: &mut String, relief: &crate::relief::ResourceRelief) {
         let _ = writeln!(
             s,
             "  Missed at any budget (the catalogue does not reach it): {}",
-            relief.missed_at_any_budget.join(", ")
+            crate::relief::describe(&relief.missed_at_any_budget, super::html::target_name)
         );
     }
 }
