@@ -522,62 +522,43 @@ pub fn report(run: &PlanRun, s: &Summary, charts: &[(ChartKind, String)]) -> Str
 
 /// What more budget or capacity would buy, in the verdict of a plan missing targets.
 fn relief_html(h: &mut String, relief: &crate::relief::ResourceRelief) {
+    let words = super::ReliefWords::of(relief, 20);
     if !relief.met_with_more.is_empty() {
-        let per_year: Vec<String> = relief
-            .extra_budget_eur
-            .iter()
-            .map(|e| format!("{} {}", e.year, euros(e.value)))
-            .collect();
-        let capacity: Vec<String> = relief
-            .extra_dwellings
-            .iter()
-            .map(|e| format!("{} +{}", e.year, grouped(e.value)))
-            .collect();
         let mut what = Vec::new();
-        if !per_year.is_empty() {
+        if !words.budget_by_year.is_empty() {
             what.push(format!(
                 "{} more budget in total ({})",
                 euros(relief.total_extra_budget_eur),
-                per_year.join(", ")
+                words.budget_by_year
             ));
         }
-        if !capacity.is_empty() {
+        if !words.capacity_by_year.is_empty() {
             what.push(format!(
                 "more dwellings treated a year ({})",
-                capacity.join(", ")
+                words.capacity_by_year
             ));
         }
         let _ = writeln!(
             h,
             "<p>With {} the plan meets {}.</p>",
             what.join(" and "),
-            escape(&crate::relief::describe(&relief.met_with_more, target_name))
+            escape(&words.met)
         );
-        if !relief.complexes_funded.is_empty() {
-            const SHOWN: usize = 20;
-            let more = relief.complexes_funded.len().saturating_sub(SHOWN);
-            let _ = writeln!(
-                h,
-                "<p>It would fund complexes {}{}.</p>",
-                escape(
-                    &relief.complexes_funded[..relief.complexes_funded.len().min(SHOWN)].join(", ")
-                ),
-                if more > 0 {
-                    format!(" and {more} more (listed in summary.json)")
-                } else {
-                    String::new()
-                }
-            );
+        let (shown, more) = &words.complexes;
+        if !shown.is_empty() {
+            let more = if *more > 0 {
+                format!(" and {more} more (listed in summary.json)")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(h, "<p>It would fund complexes {}{more}.</p>", escape(shown));
         }
     }
     if !relief.missed_at_any_budget.is_empty() {
         let _ = writeln!(
             h,
             "<p>Missed at any budget (the catalogue does not reach it): {}.</p>",
-            escape(&crate::relief::describe(
-                &relief.missed_at_any_budget,
-                target_name
-            ))
+            escape(&words.missed)
         );
     }
 }

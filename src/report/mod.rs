@@ -57,6 +57,50 @@ pub struct LabelCount {
     pub count: u64,
 }
 
+/// The phrases of a budget relief, shared by the terminal and the page: the missed targets that
+/// more budget or capacity would meet, the extra per year, and the complexes it would fund.
+pub(crate) struct ReliefWords {
+    /// Targets met with more, in words (years as ranges).
+    pub met: String,
+    /// "YEAR € X" per year over the budget, comma-separated (empty when none).
+    pub budget_by_year: String,
+    /// "YEAR +N" per year over the capacity, comma-separated (empty when none).
+    pub capacity_by_year: String,
+    /// The first complexes funded, comma-separated, and how many more there are.
+    pub complexes: (String, usize),
+    /// Targets missed at any budget, in words.
+    pub missed: String,
+}
+
+impl ReliefWords {
+    /// The phrases of `relief`, naming at most `shown` complexes.
+    pub(crate) fn of(relief: &crate::relief::ResourceRelief, shown: usize) -> ReliefWords {
+        use crate::relief::describe;
+        use text::{euros, grouped};
+        let funded = &relief.complexes_funded;
+        ReliefWords {
+            met: describe(&relief.met_with_more, html::target_name),
+            budget_by_year: relief
+                .extra_budget_eur
+                .iter()
+                .map(|e| format!("{} {}", e.year, euros(e.value)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            capacity_by_year: relief
+                .extra_dwellings
+                .iter()
+                .map(|e| format!("{} +{}", e.year, grouped(e.value)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            complexes: (
+                funded[..funded.len().min(shown)].join(", "),
+                funded.len().saturating_sub(shown),
+            ),
+            missed: describe(&relief.missed_at_any_budget, html::target_name),
+        }
+    }
+}
+
 /// What the bound is when the plan meets its targets.
 pub const BOUND_OF_COST: &str =
     "the LP relaxation: no plan meeting the same targets has a lower discounted cost";

@@ -325,59 +325,41 @@ pub fn plan(summary: &Summary, out: &str) -> String {
 
 /// What more budget or capacity would buy, after the missed targets.
 fn relief_lines(s: &mut String, relief: &crate::relief::ResourceRelief) {
+    let words = super::ReliefWords::of(relief, 8);
     if !relief.met_with_more.is_empty() {
-        let per_year: Vec<String> = relief
-            .extra_budget_eur
-            .iter()
-            .map(|e| format!("{} {}", e.year, euros(e.value)))
-            .collect();
-        if !per_year.is_empty() {
-            let _ = writeln!(
-                s,
-                "  More budget meets {}: {} more in total ({})",
-                crate::relief::describe(&relief.met_with_more, super::html::target_name),
-                euros(relief.total_extra_budget_eur),
-                per_year.join(", ")
-            );
+        if words.budget_by_year.is_empty() {
+            let _ = writeln!(s, "  More capacity meets {}", words.met);
         } else {
             let _ = writeln!(
                 s,
-                "  More capacity meets {}",
-                relief.met_with_more.join(", ")
+                "  More budget meets {}: {} more in total ({})",
+                words.met,
+                euros(relief.total_extra_budget_eur),
+                words.budget_by_year
             );
         }
-        let capacity: Vec<String> = relief
-            .extra_dwellings
-            .iter()
-            .map(|e| format!("{} +{}", e.year, grouped(e.value)))
-            .collect();
-        if !capacity.is_empty() {
+        if !words.capacity_by_year.is_empty() {
             let _ = writeln!(
                 s,
                 "  and more dwellings treated a year than the capacity: {}",
-                capacity.join(", ")
+                words.capacity_by_year
             );
         }
-        if !relief.complexes_funded.is_empty() {
-            const SHOWN: usize = 8;
-            let more = relief.complexes_funded.len().saturating_sub(SHOWN);
-            let _ = writeln!(
-                s,
-                "  it would fund complexes {}{}",
-                relief.complexes_funded[..relief.complexes_funded.len().min(SHOWN)].join(", "),
-                if more > 0 {
-                    format!(" and {more} more (summary.json)")
-                } else {
-                    String::new()
-                }
-            );
+        let (shown, more) = &words.complexes;
+        if !shown.is_empty() {
+            let more = if *more > 0 {
+                format!(" and {more} more (summary.json)")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(s, "  it would fund complexes {shown}{more}");
         }
     }
     if !relief.missed_at_any_budget.is_empty() {
         let _ = writeln!(
             s,
             "  Missed at any budget (the catalogue does not reach it): {}",
-            crate::relief::describe(&relief.missed_at_any_budget, super::html::target_name)
+            words.missed
         );
     }
 }
