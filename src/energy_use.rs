@@ -9,64 +9,72 @@
 //! mostly social rented, to metered gas use from Statistics Netherlands: actual gas use is
 //! roughly half the calculated for labels F and G and near or above it for A and B.
 //!
-//! The correction is `actual = scale × ratio(label) × calculated`, on every carrier (gas,
-//! electricity drawn, district heat; not PV). `scale` is *calibrated* so that the sample stock's
-//! gas-boiler dwellings use about 1,000 m³ a year, within the 950–1,090 m³ CBS measures for
-//! rented dwellings (StatLine 81528NED / 85126NED); it absorbs the difference between the
-//! labels of 2008–2012 the paper compared and NTA 8800's, so only the ratios' *shape* matters.
+//! **A curve, not steps.** The correction used to be a ratio per label. Applied to NTA 8800's
+//! EP2, whose spread between labels is narrower than the 2008–2012 theoretical use the paper
+//! compared, those steps made actual use *fall* as calculated use rose between C and E, and a
+//! dwelling crossing a label boundary jumped: cavity-wall insulation from E to C raised the
+//! sample's tenants' bills by €336 a year, roof insulation from the inside by €241. What the
+//! paper measures underneath the labels is a smooth relation: actual use rises far more slowly
+//! than calculated use. Fitting `ln(actual/theoretical) = c + (β − 1)·ln(theoretical)` to the
+//! paper's per-label table below gives the *elasticity* β = 0.28 (actual means rising from
+//! 900 m³ at A to 1,400 m³ at G, an *assumption*: the CBS range for dwellings; 1,000–1,300 m³
+//! gives 0.19), so
 //!
-//! **The ratios against the literature.** The per-label comparison on the same data (Majcen,
-//! Itard & Visscher, "Actual and theoretical gas consumption in Dutch dwellings: what causes
-//! the differences?", in Majcen's thesis, A+BE 2016, §3.4 table 6; read from a public copy of
-//! that section) gives the mean theoretical minus actual gas use by label, Q_dif (m³ a year): A −232,
-//! B −116, C +72, D +272, E +739, F +1,081, G +1,816. The mean actual use per label was not
-//! found; for actual means of 900–1,400 m³ (an *assumption*: the CBS range for dwellings,
-//! rising mildly from A to G as the paper describes) the ratio actual/theoretical =
-//! actual / (actual + Q_dif) lies in:
+//! `actual = scale × (q / q_ref)^(β − 1) × calculated`, on every carrier (gas, electricity
+//! drawn, district heat; not PV),
 //!
-//! | label | from Q_dif | before (2025 defaults) | now |
-//! |---|---|---|---|
-//! | A and better | 1.20–1.35 | 1.10 | 1.25 |
-//! | B | 1.09–1.15 | 0.95 | 1.10 |
-//! | C | 0.93–0.95 | 0.85 | 0.95 |
-//! | D | 0.77–0.84 | 0.75 | 0.80 |
-//! | E | 0.55–0.65 | 0.65 | 0.60 |
-//! | F | 0.45–0.56 | 0.55 | 0.50 |
-//! | G | 0.33–0.44 | 0.50 | 0.40 |
+//! where `q` is the dwelling's calculated *useful* heat need per m² (net space-heat demand
+//! Q_H,nd plus the tap-water heat need, both NTA 8800) held within 40–300 kWh/m² (about the
+//! range of the paper's theoretical gas use of 670–3,200 m³ for its dwellings; outside it the
+//! ratio is held flat: an *assumption*), and `q_ref` = 100 kWh/m² only sets where the curve
+//! is read. The ratio depends on the heat need, not on the heating system: prebound is about how
+//! much of the dwelling is heated, how warm and how long, which the envelope decides. So a heat
+//! pump or a hybrid saves what it saves on the calculation, times the household's ratio, while
+//! insulation saves less than calculated (actual use ∝ q^0.28: half the heat need, 18 % less
+//! actual use) but never raises it.
 //!
-//! The earlier defaults were outside these ranges at A, B and G (too little rebound, too little
-//! prebound), so the ratios are now the middles of the ranges rounded to 0.05, and `scale` was
-//! calibrated again on them (0.62: the sample's gas-boiler dwellings at ≈1,000 m³). A steeper
-//! curve means smaller actual savings for the poor labels the plan lifts: that is the paper's
-//! finding ("the future actual energy reduction potential is much lower").
+//! **Why the cross-sectional curve also holds through a renovation.** Majcen, Itard & Visscher
+//! (2016), "Actual heating energy savings in thermally renovated Dutch dwellings", *Energy
+//! Policy* 97:82–92, compared the same dwellings before and after works and found performance
+//! gaps like the cross-sectional ones; Cozza et al. (2020), *Energy and Buildings* 224:110235,
+//! found on 1,172 retrofitted Swiss buildings actual use 23 % below calculated before the retrofit
+//! and 2 % above after it. The household moves along the curve.
+//!
+//! `scale` is *calibrated* so that the sample stock's gas-boiler dwellings use about 1,000 m³ a
+//! year, within the 950–1,090 m³ CBS measures for rented dwellings (StatLine 81528NED /
+//! 85126NED); it absorbs the difference between the paper's theoretical use and NTA 8800's.
+//!
+//! **The per-label table.** The per-label comparison on the same data (Majcen, Itard & Visscher,
+//! "Actual and theoretical gas consumption in Dutch dwellings: what causes the differences?", in
+//! Majcen's thesis, A+BE 2016, §3.4 table 6; read from a public copy of that section) gives the
+//! mean theoretical minus actual gas use by label, Q_dif (m³ a year): A −232, B −116, C +72,
+//! D +272, E +739, F +1,081, G +1,816. For actual means of 900–1,400 m³ the ratio
+//! actual/theoretical = actual / (actual + Q_dif) is A 1.35, B 1.13, C 0.94, D 0.81, E 0.63,
+//! F 0.55, G 0.44 at theoretical uses of 668 … 3,216 m³; the curve through them has the slope
+//! above. A steep curve means small actual savings from insulation: that is the paper's finding
+//! ("the future actual energy reduction potential is much lower").
 
 use serde::{Deserialize, Serialize};
 
-use crate::label::EnergyLabel;
-
-/// The correction from calculated (norm) to actual energy use, by label.
+/// The correction from calculated to actual energy use, a curve in the calculated heat need.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ActualUse {
     /// Bills and CO2 from actual use (default); `false` keeps them on the calculated use.
     pub enabled: bool,
-    /// Actual over calculated use, labels A and better (derived from Majcen et al.; see the
-    /// module's table).
-    pub ratio_a_or_better: f64,
-    /// Label B.
-    pub ratio_b: f64,
-    /// Label C.
-    pub ratio_c: f64,
-    /// Label D.
-    pub ratio_d: f64,
-    /// Label E.
-    pub ratio_e: f64,
-    /// Label F.
-    pub ratio_f: f64,
-    /// Label G.
-    pub ratio_g: f64,
-    /// Stock-wide factor on the ratios. *Calibrated* on the sample stock: gas-boiler dwellings
-    /// at about 1,000 m³ a year (NTA 8800 tap water, the ratios above).
+    /// β: how actual use follows calculated use across dwellings (actual ∝ calculated^β).
+    /// 0.28, fitted to Majcen et al.'s per-label table (module docs); 1 means no correction.
+    pub elasticity: f64,
+    /// Where the curve is read (kWh/m² of useful heat need): the ratio there is `scale`.
+    pub reference_heat_need_kwh_m2: f64,
+    /// Below this heat need the ratio is held flat (kWh/m²). ASSUMPTION: 40, about the paper's
+    /// lowest theoretical use.
+    pub min_heat_need_kwh_m2: f64,
+    /// Above this heat need the ratio is held flat (kWh/m²). ASSUMPTION: 300, about the paper's
+    /// highest theoretical use.
+    pub max_heat_need_kwh_m2: f64,
+    /// Stock-wide factor. *Calibrated* on the sample stock: gas-boiler dwellings at about
+    /// 1,000 m³ a year (NTA 8800 tap water, the curve above).
     pub scale: f64,
 }
 
@@ -74,48 +82,73 @@ impl Default for ActualUse {
     fn default() -> Self {
         ActualUse {
             enabled: true,
-            ratio_a_or_better: 1.25,
-            ratio_b: 1.10,
-            ratio_c: 0.95,
-            ratio_d: 0.80,
-            ratio_e: 0.60,
-            ratio_f: 0.50,
-            ratio_g: 0.40,
-            scale: 0.62,
+            elasticity: 0.28,
+            reference_heat_need_kwh_m2: 100.0,
+            min_heat_need_kwh_m2: 40.0,
+            max_heat_need_kwh_m2: 300.0,
+            scale: SCALE,
         }
     }
 }
 
+/// The calibrated `scale` (module docs).
+const SCALE: f64 = 0.72;
+
 impl ActualUse {
-    /// Actual over calculated use of a dwelling with this (calculated) label.
-    pub fn factor(&self, label: EnergyLabel) -> f64 {
+    /// Actual over calculated use of a dwelling whose calculated useful heat need (space heat
+    /// plus tap water) is `heat_need_kwh_m2` per m².
+    pub fn factor(&self, heat_need_kwh_m2: f64) -> f64 {
         if !self.enabled {
             return 1.0;
         }
-        let ratio = match label {
-            EnergyLabel::B => self.ratio_b,
-            EnergyLabel::C => self.ratio_c,
-            EnergyLabel::D => self.ratio_d,
-            EnergyLabel::E => self.ratio_e,
-            EnergyLabel::F => self.ratio_f,
-            EnergyLabel::G => self.ratio_g,
-            _ => self.ratio_a_or_better,
+        // A broken calculation (NaN) reads as the poorest dwelling: the smallest ratio.
+        let q = if heat_need_kwh_m2.is_nan() {
+            self.max_heat_need_kwh_m2
+        } else {
+            heat_need_kwh_m2.clamp(self.min_heat_need_kwh_m2, self.max_heat_need_kwh_m2)
         };
-        self.scale * ratio
+        self.scale * (q / self.reference_heat_need_kwh_m2).powf(self.elasticity - 1.0)
     }
 
-    /// The fields and values, for validation messages.
-    pub fn fields(&self) -> [(&'static str, f64); 8] {
-        [
-            ("ratio_a_or_better", self.ratio_a_or_better),
-            ("ratio_b", self.ratio_b),
-            ("ratio_c", self.ratio_c),
-            ("ratio_d", self.ratio_d),
-            ("ratio_e", self.ratio_e),
-            ("ratio_f", self.ratio_f),
-            ("ratio_g", self.ratio_g),
-            ("scale", self.scale),
-        ]
+    /// Checks the fields: the name and value of the first that is out of range, with what was
+    /// expected.
+    pub fn invalid_field(&self) -> Option<(&'static str, f64, &'static str)> {
+        let checks: [(&'static str, f64, bool, &'static str); 5] = [
+            (
+                "elasticity",
+                self.elasticity,
+                (0.0..=1.0).contains(&self.elasticity),
+                "an elasticity from 0 to 1 (1: no correction)",
+            ),
+            (
+                "reference_heat_need_kwh_m2",
+                self.reference_heat_need_kwh_m2,
+                self.reference_heat_need_kwh_m2 > 0.0,
+                "a heat need > 0 kWh/m²",
+            ),
+            (
+                "min_heat_need_kwh_m2",
+                self.min_heat_need_kwh_m2,
+                self.min_heat_need_kwh_m2 > 0.0,
+                "a heat need > 0 kWh/m²",
+            ),
+            (
+                "max_heat_need_kwh_m2",
+                self.max_heat_need_kwh_m2,
+                self.max_heat_need_kwh_m2 >= self.min_heat_need_kwh_m2,
+                "a heat need at least min_heat_need_kwh_m2",
+            ),
+            (
+                "scale",
+                self.scale,
+                self.scale > 0.0 && self.scale <= 3.0,
+                "a ratio of actual to calculated use above 0, at most 3",
+            ),
+        ];
+        checks
+            .into_iter()
+            .find(|(_, v, ok, _)| !(v.is_finite() && *ok))
+            .map(|(name, v, _, expected)| (name, v, expected))
     }
 }
 
@@ -123,34 +156,87 @@ impl ActualUse {
 mod tests {
     use super::*;
 
+    /// Majcen et al.'s per-label points (theoretical m³, actual/theoretical) for actual means
+    /// rising from 900 to 1,400 m³ (module docs).
+    fn paper_points() -> Vec<(f64, f64)> {
+        let q_dif = [-232.0, -116.0, 72.0, 272.0, 739.0, 1081.0, 1816.0];
+        q_dif
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let actual = 900.0 + 500.0 * i as f64 / 6.0;
+                (actual + d, actual / (actual + d))
+            })
+            .collect()
+    }
+
     #[test]
-    fn poor_labels_use_less_than_calculated_and_good_ones_about_as_much() {
+    fn the_curve_has_the_slope_of_the_papers_label_table() {
+        let points = paper_points();
         let a = ActualUse::default();
-        assert!(a.factor(EnergyLabel::G) < 0.5 * a.factor(EnergyLabel::A) + 1e-9);
-        // Within the ranges derived from Majcen et al.'s Q_dif by label (module docs).
-        let ranges = [
-            (EnergyLabel::A, 1.20, 1.35),
-            (EnergyLabel::B, 1.09, 1.15),
-            (EnergyLabel::C, 0.93, 0.95),
-            (EnergyLabel::D, 0.77, 0.84),
-            (EnergyLabel::E, 0.55, 0.65),
-            (EnergyLabel::F, 0.45, 0.56),
-            (EnergyLabel::G, 0.33, 0.44),
-        ];
-        for (label, low, high) in ranges {
-            let ratio = a.factor(label) / a.scale;
-            assert!(
-                ratio > low - 1e-9 && ratio < high + 1e-9,
-                "{label}: {ratio}"
-            );
+        // The curve's ratio between the paper's best and poorest label (A: 668 m³, G: 3,216 m³)
+        // against the paper's own: 0.44 / 1.35.
+        let (best, worst) = (points[0], points[6]);
+        let curve = (worst.0 / best.0).powf(a.elasticity - 1.0);
+        let paper = worst.1 / best.1;
+        assert!(
+            (curve / paper - 1.0).abs() < 0.05,
+            "{curve} against {paper}"
+        );
+        // Every label's point lies within 10 % of the curve fitted through them all.
+        let fitted = |t: f64| (t / best.0).powf(a.elasticity - 1.0) * best.1;
+        let log_mean = points
+            .iter()
+            .map(|(t, r)| (r / fitted(*t)).ln())
+            .sum::<f64>()
+            / 7.0;
+        for (t, r) in points {
+            let off = (r / (fitted(t) * log_mean.exp()) - 1.0).abs();
+            assert!(off < 0.10, "theoretical {t}: {r} is {off} off the curve");
         }
-        assert!(a.factor(EnergyLabel::G) < a.factor(EnergyLabel::D));
-        assert!(a.factor(EnergyLabel::D) < a.factor(EnergyLabel::B));
-        assert_eq!(a.factor(EnergyLabel::A2Plus), a.factor(EnergyLabel::A));
+    }
+
+    #[test]
+    fn poor_dwellings_use_less_than_calculated_and_insulation_never_raises_actual_use() {
+        let a = ActualUse::default();
+        assert!(a.factor(270.0) < 0.5 * a.factor(70.0));
+        // Actual use = factor(q) × calculated, with calculated ∝ q: it falls as q falls, at every
+        // step, across what used to be label boundaries.
+        let mut previous = f64::INFINITY;
+        for q in (10..400).rev().map(f64::from) {
+            let actual = a.factor(q) * q;
+            assert!(actual <= previous + 1e-9, "q = {q}: {actual} > {previous}");
+            previous = actual;
+        }
+        // Half the heat need: 18 % less actual use (q^0.28), not half.
+        let halved = a.factor(80.0) * 80.0 / (a.factor(160.0) * 160.0);
+        assert!((halved - 0.5f64.powf(0.28)).abs() < 1e-9, "{halved}");
+        // Outside the paper's range the ratio is flat; NaN reads as the poorest dwelling.
+        assert_eq!(a.factor(20.0), a.factor(40.0));
+        assert_eq!(a.factor(500.0), a.factor(300.0));
+        assert_eq!(a.factor(f64::NAN), a.factor(300.0));
         let off = ActualUse {
             enabled: false,
             ..ActualUse::default()
         };
-        assert_eq!(off.factor(EnergyLabel::G), 1.0);
+        assert_eq!(off.factor(250.0), 1.0);
+    }
+
+    #[test]
+    fn fields_out_of_range_are_named() {
+        let bad = ActualUse {
+            elasticity: 1.5,
+            ..ActualUse::default()
+        };
+        assert_eq!(bad.invalid_field().map(|f| f.0), Some("elasticity"));
+        let bad = ActualUse {
+            max_heat_need_kwh_m2: 20.0,
+            ..ActualUse::default()
+        };
+        assert_eq!(
+            bad.invalid_field().map(|f| f.0),
+            Some("max_heat_need_kwh_m2")
+        );
+        assert_eq!(ActualUse::default().invalid_field(), None);
     }
 }

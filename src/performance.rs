@@ -287,8 +287,11 @@ impl<'a> DwellingModel<'a> {
                 .ep2_factor_for(dwelling.heating, state.heating);
         let e = self.energy;
         let label = EnergyLabel::from_ep2(ep2);
-        // Bills and CO2 follow what households actually use, not the norm calculation.
-        let actual = e.actual_use.factor(label);
+        // Bills and CO2 follow what households actually use, not the norm calculation: a curve
+        // in the useful heat need, which the envelope decides and a heat pump leaves alone.
+        let area = dwelling.floor_area_m2.max(1e-9);
+        let heat_need_kwh_m2 = qh + crate::model::tap_water_kwh(self.params, area) / area;
+        let actual = e.actual_use.factor(heat_need_kwh_m2);
         let gas_m3 = actual * use_.gas_kwh / e.gas_kwh_per_m3;
         let electricity_kwh = actual * use_.electricity_kwh;
         let heat_kwh = actual * use_.heat_kwh;
@@ -415,7 +418,7 @@ mod tests {
     }
 
     #[test]
-    fn bills_follow_actual_use_corrected_by_label_while_ep2_stays_on_the_norm() {
+    fn bills_follow_actual_use_corrected_by_heat_need_while_ep2_stays_on_the_norm() {
         let params = ModelParams::default();
         let norm = Energy {
             actual_use: crate::energy_use::ActualUse {
@@ -436,9 +439,14 @@ mod tests {
         let (n, a) = (on(&norm), on(&actual));
         assert_eq!(n.ep2_kwh_m2, a.ep2_kwh_m2);
         assert_eq!(a.label, EnergyLabel::D);
-        let factor = actual.actual_use.factor(EnergyLabel::D);
+        // The registered Q_H,nd of 180 kWh/m² plus NTA 8800 tap water for 114.9 m² (2.43
+        // occupants × 856 kWh).
+        let heat_need = 180.0 + 856.0 * (1.28 + 0.01 * 114.9) / 114.9;
+        let factor = actual.actual_use.factor(heat_need);
         assert!((a.gas_m3 / n.gas_m3 - factor).abs() < 1e-9);
-        assert!((factor - 0.62 * 0.80).abs() < 1e-9);
+        assert!(
+            (factor - actual.actual_use.scale * (heat_need / 100.0).powf(0.28 - 1.0)).abs() < 1e-9
+        );
         assert!((a.direct_co2_kg - a.gas_m3 * actual.gas_co2_kg_per_m3).abs() < 1e-9);
         assert!(a.energy_bill_eur < n.energy_bill_eur);
     }

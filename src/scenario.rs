@@ -808,14 +808,12 @@ impl Scenario {
                 return Err(invalid(field, v.to_string(), "a number ≥ 0"));
             }
         }
-        for (field, v) in e.actual_use.fields() {
-            if !(v.is_finite() && (0.0..=3.0).contains(&v)) {
-                return Err(invalid(
-                    &format!("energy.actual_use.{field}"),
-                    v.to_string(),
-                    "a ratio of actual to calculated use from 0 to 3",
-                ));
-            }
+        if let Some((field, v, expected)) = e.actual_use.invalid_field() {
+            return Err(invalid(
+                &format!("energy.actual_use.{field}"),
+                v.to_string(),
+                expected,
+            ));
         }
         if !(e.gas_kwh_per_m3.is_finite() && e.gas_kwh_per_m3 > 0.0) {
             return Err(invalid(

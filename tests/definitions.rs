@@ -189,14 +189,14 @@ fn a_packages_cost_in_the_plan_includes_vat_and_overheads() {
 }
 
 #[test]
-fn gas_use_of_a_gas_boiler_dwelling_is_corrected_to_actual_use_by_label() {
+fn gas_use_of_a_gas_boiler_dwelling_is_corrected_to_actual_use_by_heat_need() {
     let p = prepared("");
     let gas = &p.baseline.before[0];
     let poor = &p.baseline.before[2];
-    let ratio = |label| p.scenario.energy.actual_use.factor(label);
+    let ratio = |q| p.scenario.energy.actual_use.factor(q);
     assert!(
-        ratio(poor.label) < ratio(gas.label),
-        "E uses less of its calculation than D"
+        ratio(poor.qh_nd_kwh_m2) < ratio(gas.qh_nd_kwh_m2),
+        "the poorer dwelling uses less of its calculation"
     );
     // A terraced 1970 dwelling with a boiler burns about what CBS measures for rented homes.
     assert!((600.0..1600.0).contains(&gas.gas_m3), "{}", gas.gas_m3);

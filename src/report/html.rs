@@ -178,10 +178,11 @@ pub fn report(run: &PlanRun, s: &Summary, charts: &[(ChartKind, String)]) -> Str
     let hi = &s.households_improved;
     let _ = writeln!(
         h,
-        "<p>{} households get a markedly lower energy use ({}), saving {} a year on average on their actual energy bill.</p>",
+        "<p>{} households get a markedly lower energy use ({}), saving {} a year on average on their energy bill ({}).</p>",
         grouped(hi.count as f64),
         hi.definition,
-        euros(hi.avg_saving_eur_per_year)
+        euros(hi.avg_saving_eur_per_year),
+        s.energy_use_basis.label
     );
     let expected: Vec<String> = s
         .targets

@@ -148,6 +148,8 @@ pub struct Summary {
     pub total_investment_eur: f64,
     /// What the euros include: VAT, overheads, price level.
     pub cost_basis: CostBasisInfo,
+    /// What the bills, energy use and CO2 are computed on: actual or calculated use.
+    pub energy_use_basis: EnergyUseBasis,
     /// Solver's lower bound on the objective, if it has one.
     pub lower_bound_eur: Option<f64>,
     /// (objective + penalty − bound) / bound, if there is a bound.
@@ -250,6 +252,41 @@ impl CostBasisInfo {
     }
 }
 
+/// What tenants' bills, energy use and CO2 are computed on (EP2, labels and the path are always
+/// on the NTA 8800 calculation).
+#[derive(Debug, Clone, Serialize)]
+pub struct EnergyUseBasis {
+    /// Actual (metered-like) use; `false`: the NTA 8800 calculation.
+    pub actual: bool,
+    /// Elasticity of actual to calculated use (see `energy_use`); 1 without the correction.
+    pub elasticity: f64,
+    /// Calibrated scale of the correction; 1 without it.
+    pub scale: f64,
+    /// The basis in words, as the terminal, report and workbook state it.
+    pub label: String,
+}
+
+impl EnergyUseBasis {
+    /// The basis of a scenario's actual-use setting.
+    pub fn of(actual_use: &crate::energy_use::ActualUse) -> EnergyUseBasis {
+        if actual_use.enabled {
+            EnergyUseBasis {
+                actual: true,
+                elasticity: actual_use.elasticity,
+                scale: actual_use.scale,
+                label: "actual use: the NTA 8800 calculation corrected to metered use".to_string(),
+            }
+        } else {
+            EnergyUseBasis {
+                actual: false,
+                elasticity: 1.0,
+                scale: 1.0,
+                label: "calculated use (NTA 8800), not metered use".to_string(),
+            }
+        }
+    }
+}
+
 /// The path's definition, for the summary.
 #[derive(Debug, Clone, Serialize)]
 pub struct PathInfo {
@@ -327,6 +364,7 @@ pub fn summary(run: &PlanRun) -> Summary {
         objective_eur: e.objective_eur,
         total_investment_eur: e.total_investment_eur,
         cost_basis: CostBasisInfo::of(&p.catalogue),
+        energy_use_basis: EnergyUseBasis::of(&p.scenario.energy.actual_use),
         lower_bound_eur: run.solution.lower_bound_eur,
         gap: run.gap(),
         lp_bound_eur: run.solution.details.lp_bound_eur.or_else(|| {

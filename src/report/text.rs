@@ -177,9 +177,10 @@ pub fn plan(summary: &Summary, out: &str) -> String {
     );
     let _ = writeln!(
         s,
-        "  households improved          {:>14}   (avg saving {} a year; {})",
+        "  households improved          {:>14}   (avg saving {} a year on {}; {})",
         grouped(summary.households_improved.count as f64),
         euros(summary.households_improved.avg_saving_eur_per_year),
+        summary.energy_use_basis.label,
         summary.households_improved.definition
     );
     let penalised = summary.penalty_eur.is_some_and(|p| p > 0.0);

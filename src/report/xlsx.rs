@@ -224,6 +224,11 @@ fn summary_sheet(sheet: &mut Worksheet, f: &Formats, s: &Summary) -> Result<(), 
             Cell::Text(&s.households_improved.definition),
             &f.text,
         ),
+        (
+            "bills, energy use and CO2 on",
+            Cell::Text(&s.energy_use_basis.label),
+            &f.text,
+        ),
         ("path", Cell::Text(&s.path.note), &f.text),
     ];
     table(sheet, &columns, rows.len() as u32)?;
