@@ -274,7 +274,7 @@ impl EnergyUseBasis {
                 actual: true,
                 elasticity: actual_use.elasticity,
                 scale: actual_use.scale,
-                label: "actual use: the NTA 8800 calculation corrected to metered use".to_string(),
+                label: "actual use (NTA 8800 corrected to metered use)".to_string(),
             }
         } else {
             EnergyUseBasis {
