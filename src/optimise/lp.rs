@@ -67,6 +67,9 @@ pub struct LpOutcome {
     pub duals: Option<Vec<f64>>,
     /// Solved to optimality (false: stopped at the time limit with a feasible point).
     pub optimal: bool,
+    /// A proven lower bound on the integer optimum from a branch and bound that stopped at its
+    /// budget (the least bound of its open nodes), where the backend reports one.
+    pub bound: Option<f64>,
 }
 
 fn variables(model: &LpModel, integer: bool) -> (ProblemVariables, Vec<Variable>, Expression) {
@@ -216,21 +219,27 @@ pub fn solve_model(
     integer: bool,
     time_limit: Option<Duration>,
 ) -> Result<LpOutcome, OptimiseError> {
-    solve_model_within(model, backend, integer, time_limit, None)
+    solve_model_within(model, backend, integer, time_limit, None, &[])
 }
 
 /// [`solve_model`] with a branch-and-bound node budget as well (integer models, microlp and
-/// HiGHS): a budget that stops the search at the same point on any machine.
+/// HiGHS): a budget that stops the search at the same point on any machine. `hint` is a
+/// starting integer plan as (column, value) pairs, passed to microlp's search as its first
+/// incumbent so that it prunes from the first node (ignored where infeasible, and by the
+/// other backends).
 pub fn solve_model_within(
     model: &LpModel,
     backend: Backend,
     integer: bool,
     time_limit: Option<Duration>,
     node_limit: Option<u64>,
+    hint: &[(usize, f64)],
 ) -> Result<LpOutcome, OptimiseError> {
     if let (true, Some(nodes)) = (integer, node_limit) {
         match backend {
-            Backend::Microlp => return solve_milp_with_node_limit(model, nodes, time_limit),
+            Backend::Microlp => {
+                return solve_milp_with_node_limit(model, nodes, time_limit, hint);
+            }
             #[cfg(feature = "highs")]
             Backend::Highs => return solve_highs_with_node_limit(model, nodes, time_limit),
             _ => {}
@@ -273,6 +282,7 @@ fn solve_with_scaling(
         values,
         duals,
         optimal: outcome.optimal,
+        bound: None,
     })
 }
 
@@ -291,6 +301,7 @@ fn solve_scaled(
             objective,
             duals,
             optimal,
+            bound: None,
         }
     };
     match backend {
@@ -614,9 +625,21 @@ impl Solver for Lp {
             let support = support(&model, &relaxation.values, p.options.n_units());
             round_and_repair(p, model.penalties, &support)
         };
+        // A bound the branch and bound proved above the relaxation when it stopped at its budget.
+        let mut searched_bound: Option<f64> = None;
         let (state, fractional, status, termination) = if self.milp {
-            let integer =
-                solve_model_within(&model, self.backend, true, self.time_limit, self.node_limit);
+            // The rounded relaxation seeds the search: with an incumbent from the first node, a
+            // budgeted search prunes far more and proves small optima within its budget.
+            let (start, _) = rounded(&relaxation);
+            let hint = hint_of(&model, &start.choice);
+            let integer = solve_model_within(
+                &model,
+                self.backend,
+                true,
+                self.time_limit,
+                self.node_limit,
+                &hint,
+            );
             // What stops an unfinished search: the node budget when one is set.
             let limit = if self.node_limit.is_some() {
                 Termination::IterationLimit
@@ -627,6 +650,7 @@ impl Solver for Lp {
                 Ok(mip) => {
                     let support = support(&model, &mip.values, p.options.n_units());
                     let (state, _) = round_and_repair(p, model.penalties, &support);
+                    searched_bound = mip.bound.filter(|b| b.is_finite());
                     if mip.optimal {
                         proven = Some(mip.objective);
                         (state, 0, SolveStatus::Optimal, Termination::Optimal)
@@ -689,8 +713,15 @@ impl Solver for Lp {
             plan,
             status,
             termination,
-            // A proven integer optimum bounds every integer plan; else the relaxation does.
-            lower_bound_eur: proven.or(relaxation.optimal.then_some(relaxation.objective)),
+            // A proven integer optimum bounds every integer plan; else the least bound of the
+            // search's open nodes, which is at least the relaxation's; else the relaxation.
+            lower_bound_eur: proven.or_else(|| {
+                let relaxed = relaxation.optimal.then_some(relaxation.objective);
+                match (relaxed, searched_bound) {
+                    (Some(r), Some(b)) => Some(r.max(b)),
+                    (r, b) => r.or(b),
+                }
+            }),
             iterations: 0,
             notes,
             details: SolveDetails {
@@ -709,6 +740,22 @@ impl Solver for Lp {
     }
 }
 
+/// The integer plan `choice` (per unit: option and year index) as a hint for the branch and
+/// bound: every choice column at 1 or 0; the slacks are left to the solver.
+fn hint_of(model: &LpModel, choice: &[Option<(usize, usize)>]) -> Vec<(usize, f64)> {
+    model.columns[..model.n_choices]
+        .iter()
+        .enumerate()
+        .filter_map(|(c, column)| match column.kind {
+            ColumnKind::Choice { unit, option, t } => {
+                let taken = choice.get(unit).copied().flatten() == Some((option, t));
+                Some((c, if taken { 1.0 } else { 0.0 }))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// Solves `model` as a MILP with microlp directly, its branch and bound stopped after
 /// `node_limit` nodes instead of a clock (good_lp does not pass a node limit on): the same
 /// instance gives the same plan on any machine under any load. `optimal` is false when the
@@ -717,6 +764,7 @@ pub fn solve_milp_with_node_limit(
     model: &LpModel,
     node_limit: u64,
     time_limit: Option<Duration>,
+    hint: &[(usize, f64)],
 ) -> Result<LpOutcome, OptimiseError> {
     let mut problem = microlp::Problem::new(microlp::OptimizationDirection::Minimize);
     let columns: Vec<microlp::Variable> = model
@@ -744,10 +792,15 @@ pub fn solve_milp_with_node_limit(
     let mut options = microlp::SolveOptions::default();
     options.node_limit = Some(node_limit);
     options.time_limit = time_limit;
+    if !hint.is_empty() {
+        // microlp completes the continuous columns (slacks) of a partial hint by an LP.
+        options.warm_start = Some(hint.iter().map(|&(c, v)| (columns[c], v)).collect());
+    }
     let outcome = problem
         .solve_with(options)
         .map_err(|e| backend_error(Backend::Microlp, e))?;
     let optimal = outcome.is_optimal();
+    let bound = outcome.stats().best_bound;
     let solution = outcome.solution().ok_or_else(|| {
         OptimiseError::Solver("microlp: the node budget ran out before a feasible plan".into())
     })?;
@@ -757,6 +810,7 @@ pub fn solve_milp_with_node_limit(
         values,
         duals: None,
         optimal,
+        bound,
     })
 }
 
@@ -798,5 +852,6 @@ fn solve_highs_with_node_limit(
         values,
         duals: None,
         optimal,
+        bound: None,
     })
 }

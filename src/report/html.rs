@@ -238,8 +238,9 @@ pub fn report(run: &PlanRun, s: &Summary, charts: &[(ChartKind, String)]) -> Str
         (Some(bound), Some(gap)) => {
             let _ = writeln!(
                 h,
-                "<p>No plan meeting the same targets can cost less than {} (discounted; the LP relaxation): the gap to this lower bound is {:.2} %.</p>",
+                "<p>No plan meeting the same targets can cost less than {} (discounted; the {}): the gap to this lower bound is {:.2} %.</p>",
                 euros(bound),
+                s.bound_name(),
                 100.0 * gap
             );
         }

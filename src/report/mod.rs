@@ -105,8 +105,31 @@ impl ReliefWords {
 pub const BOUND_OF_COST: &str =
     "the LP relaxation: no plan meeting the same targets has a lower discounted cost";
 
+/// What the bound is when a branch and bound stopped at its budget proved more than the LP
+/// relaxation.
+pub const BOUND_OF_SEARCH: &str = "the branch and bound's least bound over its open nodes (each an LP relaxation), above the LP relaxation of the whole problem: no plan meeting the same targets has a lower discounted cost";
+
 /// What the bound is when the plan misses targets: penalties weigh the shortfalls.
 pub const BOUND_WITH_PENALTIES: &str = "the LP relaxation, on discounted cost plus the penalties that weigh missed targets (weights, not costs): no plan does better on both together";
+
+/// Whether the lower bound is a branch and bound's, above the LP relaxation's optimum.
+pub fn bound_from_search(lower_bound_eur: Option<f64>, lp_bound_eur: Option<f64>) -> bool {
+    match (lower_bound_eur, lp_bound_eur) {
+        (Some(bound), Some(lp)) => bound > lp + 1e-9 * lp.abs().max(1.0),
+        _ => false,
+    }
+}
+
+impl Summary {
+    /// The lower bound's source in a few words, for the terminal and the page.
+    pub fn bound_name(&self) -> &'static str {
+        if bound_from_search(self.lower_bound_eur, self.lp_bound_eur) {
+            "branch and bound"
+        } else {
+            "LP relaxation"
+        }
+    }
+}
 
 /// `summary.json`.
 #[derive(Debug, Clone, Serialize)]
@@ -379,6 +402,11 @@ pub fn summary(run: &PlanRun) -> Summary {
         shadow_prices: run.solution.details.shadow_prices.clone(),
         bound_basis: if run.penalty_eur.is_some_and(|p| p > 0.0) {
             BOUND_WITH_PENALTIES
+        } else if bound_from_search(
+            run.solution.lower_bound_eur,
+            run.solution.details.lp_bound_eur,
+        ) {
+            BOUND_OF_SEARCH
         } else {
             BOUND_OF_COST
         },

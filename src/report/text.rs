@@ -195,7 +195,8 @@ pub fn plan(summary: &Summary, out: &str) -> String {
                 100.0 * gap
             );
         } else {
-            let _ = writeln!(s, "  lower bound (LP relaxation)  {:>14}", euros(bound));
+            let name = format!("lower bound ({})", summary.bound_name());
+            let _ = writeln!(s, "  {name:<28} {:>14}", euros(bound));
             let _ = writeln!(s, "  gap to the lower bound       {:>12.3} %", 100.0 * gap);
         }
     }
