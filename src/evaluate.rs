@@ -101,12 +101,124 @@ pub struct TrajectoryRow {
     pub tenant_savings_eur: f64,
 }
 
+/// What a target measures. Kinds were strings once; an enum lets the compiler check every match
+/// and keeps the stable key (in files) apart from the words (in reports), which had drifted: an
+/// EP2 path was shown as its raw key, and the sector called its miss a heat-demand path miss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TargetKind {
+    /// The reduction path on the average net heat demand (Q_H,nd), in every year it sets.
+    HeatDemandPath,
+    /// The reduction path on the average EP2 (primary fossil energy), in every year it sets.
+    Ep2Path,
+    /// The share of dwellings at label A or better in the target year.
+    LabelAShare,
+    /// Gas-free dwellings in the stock in the target year.
+    GasFreeDwellings,
+    /// Dwellings with gas at the baseline made gas-free by the target year.
+    GasFreeConversions,
+    /// The share of dwellings ready for a sustainable heat source in the target year.
+    ReadyForSustainableHeat,
+    /// No E/F/G dwelling, in every year from the phase-out year on.
+    EfgPhaseOut,
+    /// The year's budget: a limit on spending, not a goal.
+    Budget,
+    /// The year's capacity in dwellings treated: a limit, not a goal.
+    Capacity,
+}
+
+impl TargetKind {
+    /// Every kind, in the order the evaluator reports them.
+    pub const ALL: [TargetKind; 9] = [
+        TargetKind::HeatDemandPath,
+        TargetKind::Ep2Path,
+        TargetKind::LabelAShare,
+        TargetKind::GasFreeDwellings,
+        TargetKind::GasFreeConversions,
+        TargetKind::ReadyForSustainableHeat,
+        TargetKind::EfgPhaseOut,
+        TargetKind::Budget,
+        TargetKind::Capacity,
+    ];
+
+    /// The stable identifier written to summary.json, plan.xlsx and the CSV files. These keys
+    /// are part of the file formats: never change one, or files written before stop matching.
+    pub fn key(self) -> &'static str {
+        match self {
+            TargetKind::HeatDemandPath => "heat_demand_path",
+            TargetKind::Ep2Path => "ep2_path",
+            TargetKind::LabelAShare => "label_a_share",
+            TargetKind::GasFreeDwellings => "gas_free_dwellings",
+            TargetKind::GasFreeConversions => "gas_free_conversions",
+            TargetKind::ReadyForSustainableHeat => "ready_for_sustainable_heat",
+            TargetKind::EfgPhaseOut => "efg_phase_out",
+            TargetKind::Budget => "budget",
+            TargetKind::Capacity => "capacity",
+        }
+    }
+
+    /// The kind in words, as the report and the terminal's sentences name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            TargetKind::HeatDemandPath => "heat-demand path",
+            TargetKind::Ep2Path => "EP2 path",
+            TargetKind::LabelAShare => "label A or better",
+            TargetKind::GasFreeDwellings => "gas-free dwellings",
+            TargetKind::GasFreeConversions => "dwellings made gas-free",
+            TargetKind::ReadyForSustainableHeat => "ready for a sustainable heat source",
+            TargetKind::EfgPhaseOut => "no E/F/G",
+            TargetKind::Budget => "budget",
+            TargetKind::Capacity => "capacity",
+        }
+    }
+
+    /// The kind of `key` (the inverse of [`TargetKind::key`]), for reading files back.
+    pub fn from_key(key: &str) -> Option<TargetKind> {
+        TargetKind::ALL.into_iter().find(|k| k.key() == key)
+    }
+
+    /// The path's kind for the scenario's path metric.
+    pub fn path(metric: PathMetric) -> TargetKind {
+        match metric {
+            PathMetric::HeatDemand => TargetKind::HeatDemandPath,
+            PathMetric::Ep2 => TargetKind::Ep2Path,
+        }
+    }
+
+    /// The gas-free target's kind for how the scenario counts it.
+    pub fn gas_free(basis: GasFreeBasis) -> TargetKind {
+        match basis {
+            GasFreeBasis::Conversions => TargetKind::GasFreeConversions,
+            GasFreeBasis::Stock => TargetKind::GasFreeDwellings,
+        }
+    }
+
+    /// A limit on the means (budget, capacity) rather than a goal of the plan: more money or
+    /// capacity relieves goals, so relief and verdicts treat limits apart.
+    pub fn is_limit(self) -> bool {
+        matches!(self, TargetKind::Budget | TargetKind::Capacity)
+    }
+}
+
+impl std::fmt::Display for TargetKind {
+    /// The words ([`TargetKind::name`]); files use [`TargetKind::key`].
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for TargetKind {
+    /// As its key, so that summary.json reads as it did when kinds were strings.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.key())
+    }
+}
+
 /// A target and what the plan achieves.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TargetResult {
-    /// `heat_demand_path` (or `ep2_path`), `label_a_share`, `gas_free_dwellings`, `efg_phase_out`,
-    /// `budget`, `capacity`.
-    pub name: String,
+    /// What the target measures (written as `name`, its key, in summary.json).
+    #[serde(rename = "name")]
+    pub kind: TargetKind,
     /// The year it applies to.
     pub year: u16,
     /// The target value (kWh/m², share, dwellings or euros).
@@ -549,10 +661,7 @@ fn trajectory(
 fn targets(scenario: &Scenario, trajectory: &[TrajectoryRow]) -> Vec<TargetResult> {
     let mut out = Vec::new();
     let row_of = |year: u16| trajectory.iter().find(|r| !r.baseline && r.year == year);
-    let path_name = match scenario.path.metric {
-        PathMetric::HeatDemand => "heat_demand_path",
-        PathMetric::Ep2 => "ep2_path",
-    };
+    let path_kind = TargetKind::path(scenario.path.metric);
     for r in trajectory.iter().filter(|r| !r.baseline) {
         if let Some(target) = r.path_target_kwh_m2 {
             let achieved = match scenario.path.metric {
@@ -561,7 +670,7 @@ fn targets(scenario: &Scenario, trajectory: &[TrajectoryRow]) -> Vec<TargetResul
             };
             let shortfall = (achieved - target).max(0.0);
             out.push(TargetResult {
-                name: path_name.into(),
+                kind: path_kind,
                 year: r.year,
                 target,
                 achieved,
@@ -581,7 +690,7 @@ fn targets(scenario: &Scenario, trajectory: &[TrajectoryRow]) -> Vec<TargetResul
                 let required = (share * n as f64).ceil() / n.max(1) as f64;
                 let shortfall = (required - r.label_a_or_better_share).max(0.0);
                 out.push(TargetResult {
-                    name: "label_a_share".into(),
+                    kind: TargetKind::LabelAShare,
                     year: r.year,
                     target: share,
                     achieved: r.label_a_or_better_share,
@@ -599,11 +708,9 @@ fn targets(scenario: &Scenario, trajectory: &[TrajectoryRow]) -> Vec<TargetResul
             if let Some(r) = row_of(clamp(year)) {
                 // Counted as the target is written: conversions since the baseline (each
                 // dwelling once), or gas-free dwellings in the stock.
-                let (name, achieved) = match scenario.targets.gas_free_basis {
-                    GasFreeBasis::Conversions => {
-                        ("gas_free_conversions", r.gas_free_conversions as f64)
-                    }
-                    GasFreeBasis::Stock => ("gas_free_dwellings", r.gas_free_count as f64),
+                let achieved = match scenario.targets.gas_free_basis {
+                    GasFreeBasis::Conversions => r.gas_free_conversions as f64,
+                    GasFreeBasis::Stock => r.gas_free_count as f64,
                 };
                 let required = required.min(match scenario.targets.gas_free_basis {
                     GasFreeBasis::Conversions => (n - trajectory[0].gas_free_count) as f64,
@@ -611,7 +718,7 @@ fn targets(scenario: &Scenario, trajectory: &[TrajectoryRow]) -> Vec<TargetResul
                 });
                 let shortfall = (required - achieved).max(0.0);
                 out.push(TargetResult {
-                    name: name.into(),
+                    kind: TargetKind::gas_free(scenario.targets.gas_free_basis),
                     year: r.year,
                     target: required,
                     achieved,
@@ -630,7 +737,7 @@ fn targets(scenario: &Scenario, trajectory: &[TrajectoryRow]) -> Vec<TargetResul
                 let required = (share * n as f64).ceil() / n.max(1) as f64;
                 let shortfall = (required - r.ready_for_sustainable_heat_share).max(0.0);
                 out.push(TargetResult {
-                    name: "ready_for_sustainable_heat".into(),
+                    kind: TargetKind::ReadyForSustainableHeat,
                     year: r.year,
                     target: share,
                     achieved: r.ready_for_sustainable_heat_share,
@@ -649,7 +756,7 @@ fn targets(scenario: &Scenario, trajectory: &[TrajectoryRow]) -> Vec<TargetResul
             for y in clamp(year)..=scenario.last_year {
                 if let Some(r) = row_of(y) {
                     out.push(TargetResult {
-                        name: "efg_phase_out".into(),
+                        kind: TargetKind::EfgPhaseOut,
                         year: r.year,
                         target: 0.0,
                         achieved: r.efg_count as f64,
@@ -666,7 +773,7 @@ fn targets(scenario: &Scenario, trajectory: &[TrajectoryRow]) -> Vec<TargetResul
         if let Some(budget) = r.budget_eur {
             let shortfall = (r.spend_eur - budget).max(0.0);
             out.push(TargetResult {
-                name: "budget".into(),
+                kind: TargetKind::Budget,
                 year: r.year,
                 target: budget,
                 achieved: r.spend_eur,
@@ -680,7 +787,7 @@ fn targets(scenario: &Scenario, trajectory: &[TrajectoryRow]) -> Vec<TargetResul
             let achieved = r.dwellings_treated as f64;
             let shortfall = (achieved - capacity).max(0.0);
             out.push(TargetResult {
-                name: "capacity".into(),
+                kind: TargetKind::Capacity,
                 year: r.year,
                 target: capacity,
                 achieved,
@@ -712,5 +819,40 @@ pub fn baseline_path_average(
         s / w
     } else {
         0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_target_kind_has_its_own_key_and_words() {
+        for (i, a) in TargetKind::ALL.iter().enumerate() {
+            assert_eq!(TargetKind::from_key(a.key()), Some(*a));
+            assert_eq!(a.to_string(), a.name());
+            for b in &TargetKind::ALL[i + 1..] {
+                assert_ne!(a.key(), b.key());
+                assert_ne!(a.name(), b.name());
+            }
+        }
+        assert_eq!(TargetKind::from_key("heat demand"), None);
+    }
+
+    #[test]
+    fn a_target_is_written_with_its_key_as_name() {
+        let t = TargetResult {
+            kind: TargetKind::Ep2Path,
+            year: 2030,
+            target: 150.0,
+            achieved: 150.0,
+            met: true,
+            shortfall: 0.0,
+            unit: "kWh/m2",
+            hard: true,
+        };
+        let json = serde_json::to_value(&t).unwrap();
+        assert_eq!(json["name"], "ep2_path");
+        assert!(json.get("kind").is_none());
     }
 }

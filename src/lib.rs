@@ -48,7 +48,7 @@ pub mod text;
 pub mod typology;
 
 pub use catalogue::Catalogue;
-pub use evaluate::{evaluate, Evaluation, TargetResult, TrajectoryRow};
+pub use evaluate::{evaluate, Evaluation, TargetKind, TargetResult, TrajectoryRow};
 pub use label::EnergyLabel;
 pub use optimise::{Observer, Progress, Solver};
 pub use pipeline::{prepare, solve, PlanRun, Prepared};

@@ -7,7 +7,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::catalogue::{Catalogue, CatalogueError};
-use crate::evaluate::{evaluate, EvaluateError, Evaluation};
+use crate::evaluate::{evaluate, EvaluateError, Evaluation, TargetKind};
 use crate::optimise::model::{LpModel, Penalties};
 use crate::optimise::mps::write_mps;
 use crate::optimise::{
@@ -293,23 +293,26 @@ pub fn penalty_of(evaluation: &Evaluation, penalties: &Penalties, options: &Opti
     let efg_years = evaluation
         .targets
         .iter()
-        .filter(|t| t.name == "efg_phase_out")
+        .filter(|t| t.kind == TargetKind::EfgPhaseOut)
         .count()
         .max(1) as f64;
     evaluation
         .targets
         .iter()
         .filter(|t| t.hard)
-        .map(|t| match t.name.as_str() {
-            "heat_demand_path" | "ep2_path" => {
+        .map(|t| match t.kind {
+            TargetKind::HeatDemandPath | TargetKind::Ep2Path => {
                 penalties.path_eur * t.shortfall * totals.path_weight
             }
-            "label_a_share" | "ready_for_sustainable_heat" => {
+            TargetKind::LabelAShare | TargetKind::ReadyForSustainableHeat => {
                 penalties.dwelling_eur * (t.shortfall * totals.dwellings).round()
             }
-            "gas_free_dwellings" | "gas_free_conversions" => penalties.dwelling_eur * t.shortfall,
-            "efg_phase_out" => penalties.dwelling_eur * t.shortfall / efg_years,
-            _ => 0.0,
+            TargetKind::GasFreeDwellings | TargetKind::GasFreeConversions => {
+                penalties.dwelling_eur * t.shortfall
+            }
+            TargetKind::EfgPhaseOut => penalties.dwelling_eur * t.shortfall / efg_years,
+            // Only the goals' shortfalls are priced (as the doc says); limits carry none.
+            TargetKind::Budget | TargetKind::Capacity => 0.0,
         })
         .sum()
 }

@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 
-use crate::evaluate::{Evaluation, TargetResult};
+use crate::evaluate::{Evaluation, TargetKind, TargetResult};
 use crate::optimise::decomposition::Decomposition;
 use crate::optimise::{OptimiseError, Problem, Silent, Solver};
 use crate::pipeline::Prepared;
@@ -35,23 +35,39 @@ pub struct ResourceRelief {
     /// Per year in which the plan without limits treats more dwellings than the capacity: how
     /// many more.
     pub extra_dwellings: Vec<YearAmount>,
-    /// Missed targets (`name year`) the plan without limits meets.
-    pub met_with_more: Vec<String>,
+    /// Missed targets the plan without limits meets.
+    pub met_with_more: Vec<TargetYear>,
     /// Missed targets the plan without limits misses too: money does not reach them.
-    pub missed_at_any_budget: Vec<String>,
+    pub missed_at_any_budget: Vec<TargetYear>,
     /// Complexes the plan without limits treats and this plan leaves untouched (ids as in the
     /// stock), dearest first.
     pub complexes_funded: Vec<String>,
 }
 
-/// A target as the relief names it.
-fn key(t: &TargetResult) -> String {
-    format!("{} {}", t.name, t.year)
+/// A target in one year, as the relief lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TargetYear {
+    /// What the target measures.
+    pub kind: TargetKind,
+    /// The year it is missed in.
+    pub year: u16,
 }
 
-/// The target kinds that are limits, not goals.
-fn is_limit(t: &TargetResult) -> bool {
-    t.name == "budget" || t.name == "capacity"
+impl TargetYear {
+    fn of(t: &TargetResult) -> TargetYear {
+        TargetYear {
+            kind: t.kind,
+            year: t.year,
+        }
+    }
+}
+
+impl Serialize for TargetYear {
+    /// As `key year` ("heat_demand_path 2032"): summary.json keeps the form it had when kinds
+    /// were strings.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&format_args!("{} {}", self.kind.key(), self.year))
+    }
 }
 
 /// The relief for `evaluation`, the plan kept for `prepared`, when it misses hard targets under
@@ -68,7 +84,7 @@ pub fn relief(
     let missed: Vec<&TargetResult> = evaluation
         .targets
         .iter()
-        .filter(|t| t.hard && !t.met && !is_limit(t))
+        .filter(|t| t.hard && !t.met && !t.kind.is_limit())
         .collect();
     if !limited || missed.is_empty() || scenario.mode == Mode::MaxReduction {
         return Ok(None);
@@ -108,14 +124,14 @@ pub fn relief(
         free_evaluation
             .targets
             .iter()
-            .any(|f| f.name == m.name && f.year == m.year && !f.met)
+            .any(|f| f.kind == m.kind && f.year == m.year && !f.met)
     };
     let (mut met_with_more, mut missed_at_any_budget) = (Vec::new(), Vec::new());
     for m in missed {
         if still_missed(m) {
-            missed_at_any_budget.push(key(m));
+            missed_at_any_budget.push(TargetYear::of(m));
         } else {
-            met_with_more.push(key(m));
+            met_with_more.push(TargetYear::of(m));
         }
     }
     let mut funded: Vec<(f64, usize)> = free_evaluation
@@ -140,27 +156,23 @@ pub fn relief(
     }))
 }
 
-/// `keys` (`name year`, as in [`ResourceRelief::met_with_more`]) in words: consecutive years of a
-/// target as one range ("heat-demand path 2032–2035"), each name through `label`.
-pub fn describe(keys: &[String], label: impl Fn(&str) -> &str) -> String {
-    let mut groups: Vec<(String, u16, u16)> = Vec::new();
-    for key in keys {
-        let (name, year) = match key.rsplit_once(' ') {
-            Some((name, year)) => (name, year.parse::<u16>().unwrap_or(0)),
-            None => (key.as_str(), 0),
-        };
+/// `targets` in words: consecutive years of a target as one range ("heat-demand path
+/// 2032–2035"), each kind by its [`TargetKind::name`].
+pub fn describe(targets: &[TargetYear]) -> String {
+    let mut groups: Vec<(TargetKind, u16, u16)> = Vec::new();
+    for t in targets {
         match groups.last_mut() {
-            Some((last, _, to)) if last == name && *to + 1 == year => *to = year,
-            _ => groups.push((name.to_string(), year, year)),
+            Some((kind, _, to)) if *kind == t.kind && *to + 1 == t.year => *to = t.year,
+            _ => groups.push((t.kind, t.year, t.year)),
         }
     }
     groups
         .iter()
-        .map(|(name, from, to)| {
+        .map(|(kind, from, to)| {
             if from == to {
-                format!("{} {from}", label(name))
+                format!("{kind} {from}")
             } else {
-                format!("{} {from}–{to}", label(name))
+                format!("{kind} {from}–{to}")
             }
         })
         .collect::<Vec<_>>()
@@ -173,18 +185,29 @@ mod tests {
 
     #[test]
     fn consecutive_years_of_a_target_read_as_one_range() {
-        let keys: Vec<String> = [
-            "heat_demand_path 2032",
-            "heat_demand_path 2033",
-            "heat_demand_path 2035",
-            "label_a_share 2034",
-        ]
-        .iter()
-        .map(|k| k.to_string())
-        .collect();
+        let at = |kind, year| TargetYear { kind, year };
+        let targets = [
+            at(TargetKind::HeatDemandPath, 2032),
+            at(TargetKind::HeatDemandPath, 2033),
+            at(TargetKind::HeatDemandPath, 2035),
+            at(TargetKind::LabelAShare, 2034),
+        ];
         assert_eq!(
-            describe(&keys, |n| if n == "heat_demand_path" { "path" } else { n }),
-            "path 2032–2033, path 2035, label_a_share 2034"
+            describe(&targets),
+            "heat-demand path 2032–2033, heat-demand path 2035, label A or better 2034"
+        );
+    }
+
+    #[test]
+    fn an_ep2_path_reads_in_words_and_is_written_by_its_key() {
+        let targets = [TargetYear {
+            kind: TargetKind::Ep2Path,
+            year: 2035,
+        }];
+        assert_eq!(describe(&targets), "EP2 path 2035");
+        assert_eq!(
+            serde_json::to_string(&targets).unwrap(),
+            r#"["ep2_path 2035"]"#
         );
     }
 }

@@ -9,6 +9,7 @@ use heatpath::pipeline::{prepare_from, Prepared};
 use heatpath::plan::{Choice, Plan};
 use heatpath::scenario::Scenario;
 use heatpath::stock::read_stock_from;
+use heatpath::TargetKind;
 
 const STOCK: &str = "\
 id,dwelling_type,build_year,floor_area_m2,heating,district_heating_available,registered_label
@@ -81,7 +82,7 @@ fn a_dwelling_made_gas_free_counts_once_and_district_heating_at_the_baseline_is_
     let target = e
         .targets
         .iter()
-        .find(|t| t.name == "gas_free_conversions")
+        .find(|t| t.kind == TargetKind::GasFreeConversions)
         .unwrap();
     assert_eq!(
         (target.target, target.achieved, target.met),
@@ -93,7 +94,7 @@ fn a_dwelling_made_gas_free_counts_once_and_district_heating_at_the_baseline_is_
     let target = e
         .targets
         .iter()
-        .find(|t| t.name == "gas_free_conversions")
+        .find(|t| t.kind == TargetKind::GasFreeConversions)
         .unwrap();
     assert!(!target.met);
 
@@ -103,7 +104,7 @@ fn a_dwelling_made_gas_free_counts_once_and_district_heating_at_the_baseline_is_
     let target = e
         .targets
         .iter()
-        .find(|t| t.name == "gas_free_dwellings")
+        .find(|t| t.kind == TargetKind::GasFreeDwellings)
         .unwrap();
     assert!(target.met);
 }
@@ -143,7 +144,7 @@ fn an_expected_outcome_is_reported_but_not_enforced() {
     let target = e
         .targets
         .iter()
-        .find(|t| t.name == "gas_free_conversions")
+        .find(|t| t.kind == TargetKind::GasFreeConversions)
         .unwrap();
     assert!(!target.met && !target.hard);
     assert!(e.all_targets_met(), "{:?}", e.targets);
@@ -247,7 +248,7 @@ fn every_solver_meets_or_reports_a_readiness_target() {
             .evaluation
             .targets
             .iter()
-            .find(|t| t.name == "ready_for_sustainable_heat")
+            .find(|t| t.kind == TargetKind::ReadyForSustainableHeat)
             .expect("the readiness target is reported");
         let row = run
             .evaluation

@@ -6,6 +6,7 @@ mod common;
 use heatpath::optimise::greedy::Greedy;
 use heatpath::optimise::Silent;
 use heatpath::pipeline::solve;
+use heatpath::TargetKind;
 use proptest::prelude::*;
 
 proptest! {
@@ -47,15 +48,15 @@ fn a_zero_budget_gives_an_empty_plan_with_every_miss_stated() {
     common::check_invariants(&run);
     assert_eq!(run.solution.plan.n_assigned(), 0);
     assert_eq!(run.evaluation.total_investment_eur, 0.0);
-    let missed: Vec<&str> = run
+    let missed: Vec<TargetKind> = run
         .evaluation
         .targets
         .iter()
         .filter(|t| !t.met)
-        .map(|t| t.name.as_str())
+        .map(|t| t.kind)
         .collect();
-    assert!(missed.contains(&"heat_demand_path"));
-    assert!(missed.contains(&"label_a_share"));
+    assert!(missed.contains(&TargetKind::HeatDemandPath));
+    assert!(missed.contains(&TargetKind::LabelAShare));
 }
 
 #[test]

@@ -16,6 +16,7 @@ use heatpath::optimise::{Problem, Silent, Solver};
 use heatpath::options::{OptionSet, Totals};
 use heatpath::pipeline::solve;
 use heatpath::scenario::Mode;
+use heatpath::TargetKind;
 use proptest::prelude::*;
 
 /// An option set by hand: `options` are (unit, cost in euros, path reduction in kWh/yr), one
@@ -274,7 +275,7 @@ fn an_over_tight_path_and_a_zero_budget_are_misses_not_errors() {
         .evaluation
         .targets
         .iter()
-        .any(|t| t.name == "heat_demand_path" && !t.met));
+        .any(|t| t.kind == TargetKind::HeatDemandPath && !t.met));
     assert!(run.penalty_eur.unwrap() > 0.0);
 
     let prepared = common::prepared(300, 1, 4, common::scenario("[budget]\nevery_year = 0\n"));
@@ -323,14 +324,15 @@ proptest! {
         // A target the relaxation meets without slack, the integer plan meets too.
         let slacked = &run.solution.details.missed_in_relaxation;
         for t in run.evaluation.targets.iter().filter(|t| !t.met && t.hard) {
-            let row = match t.name.as_str() {
-                "heat_demand_path" => format!("path_{}", t.year),
-                "label_a_share" => format!("label_a_{}", t.year),
-                "gas_free_dwellings" | "gas_free_conversions" => format!("gas_free_{}", t.year),
-                "efg_phase_out" => "efg_".to_string(),
-                other => other.to_string(),
+            let row = match t.kind {
+                TargetKind::HeatDemandPath | TargetKind::Ep2Path => format!("path_{}", t.year),
+                TargetKind::LabelAShare => format!("label_a_{}", t.year),
+                TargetKind::GasFreeDwellings | TargetKind::GasFreeConversions => format!("gas_free_{}", t.year),
+                TargetKind::ReadyForSustainableHeat => format!("ready_{}", t.year),
+                TargetKind::EfgPhaseOut => "efg_".to_string(),
+                TargetKind::Budget | TargetKind::Capacity => t.kind.key().to_string(),
             };
-            prop_assert!(slacked.iter().any(|s| s.starts_with(&row)), "{} {} missed though the LP meets it ({:?})", t.name, t.year, slacked);
+            prop_assert!(slacked.iter().any(|s| s.starts_with(&row)), "{} {} missed though the LP meets it ({:?})", t.kind.key(), t.year, slacked);
         }
     }
 }
@@ -427,7 +429,7 @@ fn an_efg_deadline_missed_under_a_capacity_is_caught_up_in_later_years() {
             .evaluation
             .targets
             .iter()
-            .filter(|t| t.name == "efg_phase_out")
+            .filter(|t| t.kind == TargetKind::EfgPhaseOut)
             .map(|t| (t.year, t.achieved))
             .collect();
         assert!(

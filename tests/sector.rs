@@ -20,6 +20,7 @@ use heatpath::sector::{
     SectorReport,
 };
 use heatpath::stock::{ReadReport, Stock};
+use heatpath::TargetKind;
 
 const DWELLINGS: usize = 3_000;
 const CORPORATIONS: usize = 6;
@@ -54,7 +55,12 @@ fn stock() -> Stock {
 
 /// The sector report of the small stock with `table` (the synthetic one when `None`).
 fn report_with(table: Option<CapacityTable>) -> SectorReport {
-    let scenario = common::scenario("");
+    report_under(common::scenario(""), table)
+}
+
+/// The sector report of the small stock under `scenario` with `table` (the synthetic one when
+/// `None`).
+fn report_under(scenario: heatpath::Scenario, table: Option<CapacityTable>) -> SectorReport {
     let stock = stock();
     let table = table.unwrap_or_else(|| synthetic_capacity(&stock, SEED, scenario.n_years()));
     let prepared = prepare_from(
@@ -67,6 +73,23 @@ fn report_with(table: Option<CapacityTable>) -> SectorReport {
     )
     .expect("prepared");
     analyse(prepared, &table, &SectorOptions::default(), Instant::now()).expect("analysed")
+}
+
+/// An EP2 path no catalogue can follow (9 % of the baseline a year) is missed by the tasks: the
+/// miss is the EP2 path's, not the heat-demand path's (as the sector once labelled every path).
+#[test]
+fn a_task_missing_an_ep2_path_names_the_ep2_path() {
+    let scenario = common::scenario(
+        "[path]\nkind = \"relative\"\nmetric = \"ep2\"\nreduction_per_year = 0.09\n",
+    );
+    let r = report_under(scenario, None);
+    let missed: Vec<TargetKind> = r
+        .corporation_rows
+        .iter()
+        .flat_map(|c| c.task_targets_missed.iter().copied())
+        .collect();
+    assert!(missed.contains(&TargetKind::Ep2Path), "{missed:?}");
+    assert!(!missed.contains(&TargetKind::HeatDemandPath), "{missed:?}");
 }
 
 fn close(a: f64, b: f64) -> bool {

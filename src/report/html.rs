@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use super::charts::ChartKind;
 use super::text::{euros, grouped, percent};
 use super::Summary;
+use crate::evaluate::TargetKind;
 use crate::pipeline::PlanRun;
 
 /// Escapes text for HTML element content and attribute values.
@@ -87,18 +88,6 @@ fn target_value(value: f64, unit: &str) -> String {
     }
 }
 
-pub(crate) fn target_name(name: &str) -> &str {
-    match name {
-        "heat_demand_path" => "heat-demand path",
-        "label_a_share" => "label A or better",
-        "gas_free_dwellings" => "gas-free dwellings",
-        "gas_free_conversions" => "dwellings made gas-free",
-        "ready_for_sustainable_heat" => "ready for a sustainable heat source",
-        "efg_phase_out" => "no E/F/G",
-        other => other,
-    }
-}
-
 /// Works of one year: units, dwellings, investment, and (units, dwellings) per package.
 type YearWorks<'a> = (u64, u64, f64, BTreeMap<&'a str, (u64, u64)>);
 
@@ -163,7 +152,7 @@ pub fn report(run: &PlanRun, s: &Summary, charts: &[(ChartKind, String)]) -> Str
             let _ = writeln!(
                 h,
                 "<li>{} {}: target {}, achieved {}, short by {}</li>",
-                target_name(&t.name),
+                t.kind.name(),
                 t.year,
                 target_value(t.target, t.unit),
                 target_value(t.achieved, t.unit),
@@ -191,7 +180,7 @@ pub fn report(run: &PlanRun, s: &Summary, charts: &[(ChartKind, String)]) -> Str
         .map(|t| {
             format!(
                 "{} {}: expected {}, the plan gives {}",
-                target_name(&t.name),
+                t.kind.name(),
                 t.year,
                 target_value(t.target, t.unit),
                 target_value(t.achieved, t.unit)
@@ -344,7 +333,7 @@ pub fn report(run: &PlanRun, s: &Summary, charts: &[(ChartKind, String)]) -> Str
             h,
             "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             if t.met { "" } else { " class=\"missed\"" },
-            target_name(&t.name),
+            t.kind.name(),
             t.year,
             target_value(t.target, t.unit),
             target_value(t.achieved, t.unit),
@@ -463,7 +452,7 @@ pub fn report(run: &PlanRun, s: &Summary, charts: &[(ChartKind, String)]) -> Str
             "label-A target".into(),
             s.targets
                 .iter()
-                .find(|t| t.name == "label_a_share")
+                .find(|t| t.kind == TargetKind::LabelAShare)
                 .map(|t| format!("{} in {}", percent(t.target), t.year))
                 .unwrap_or_else(|| "none".into()),
         ),
@@ -471,9 +460,14 @@ pub fn report(run: &PlanRun, s: &Summary, charts: &[(ChartKind, String)]) -> Str
             "gas-free target".into(),
             s.targets
                 .iter()
-                .find(|t| t.name.starts_with("gas_free"))
+                .find(|t| {
+                    matches!(
+                        t.kind,
+                        TargetKind::GasFreeConversions | TargetKind::GasFreeDwellings
+                    )
+                })
                 .map(|t| {
-                    let counted = if t.name == "gas_free_conversions" {
+                    let counted = if t.kind == TargetKind::GasFreeConversions {
                         "conversions of dwellings with gas since the baseline"
                     } else {
                         "gas-free dwellings in the stock"

@@ -79,7 +79,7 @@ impl ReliefWords {
         use text::{euros, grouped};
         let funded = &relief.complexes_funded;
         ReliefWords {
-            met: describe(&relief.met_with_more, html::target_name),
+            met: describe(&relief.met_with_more),
             budget_by_year: relief
                 .extra_budget_eur
                 .iter()
@@ -96,7 +96,7 @@ impl ReliefWords {
                 funded[..funded.len().min(shown)].join(", "),
                 funded.len().saturating_sub(shown),
             ),
-            missed: describe(&relief.missed_at_any_budget, html::target_name),
+            missed: describe(&relief.missed_at_any_budget),
         }
     }
 }

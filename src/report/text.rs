@@ -286,7 +286,10 @@ pub fn plan(summary: &Summary, out: &str) -> String {
         let _ = writeln!(
             s,
             "  expected outcome (not enforced) {} {}: {} against {}",
-            t.name, t.year, achieved, target
+            t.kind.key(),
+            t.year,
+            achieved,
+            target
         );
     }
     for t in &summary.missed {
@@ -303,7 +306,11 @@ pub fn plan(summary: &Summary, out: &str) -> String {
         let _ = writeln!(
             s,
             "  MISSED {:<20} {}  target {:>10}  achieved {:>10}  short by {}",
-            t.name, t.year, target, achieved, short
+            t.kind.key(),
+            t.year,
+            target,
+            achieved,
+            short
         );
     }
     if let Some(relief) = &summary.budget_relief {

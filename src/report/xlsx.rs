@@ -516,7 +516,7 @@ fn targets_sheet(sheet: &mut Worksheet, f: &Formats, s: &Summary) -> Result<(), 
             i as u32 + 1,
             &columns,
             &[
-                Cell::Text(&t.name),
+                Cell::Text(t.kind.key()),
                 Cell::Number(t.year.into()),
                 Cell::Number(t.target),
                 Cell::Number(t.achieved),
