@@ -70,6 +70,9 @@ pub struct LpOutcome {
     /// A proven lower bound on the integer optimum from a branch and bound that stopped at its
     /// budget (the least bound of its open nodes), where the backend reports one.
     pub bound: Option<f64>,
+    /// The search stopped on the clock rather than on its node budget: its plan depends on the
+    /// machine's speed and load.
+    pub stopped_by_clock: bool,
 }
 
 fn variables(model: &LpModel, integer: bool) -> (ProblemVariables, Vec<Variable>, Expression) {
@@ -283,6 +286,7 @@ fn solve_with_scaling(
         duals,
         optimal: outcome.optimal,
         bound: None,
+        stopped_by_clock: false,
     })
 }
 
@@ -302,6 +306,7 @@ fn solve_scaled(
             duals,
             optimal,
             bound: None,
+            stopped_by_clock: false,
         }
     };
     match backend {
@@ -651,6 +656,15 @@ impl Solver for Lp {
                     let support = support(&model, &mip.values, p.options.n_units());
                     let (state, _) = round_and_repair(p, model.penalties, &support);
                     searched_bound = mip.bound.filter(|b| b.is_finite());
+                    let limit = if mip.stopped_by_clock {
+                        notes.push(format!(
+                            "{}: the branch and bound stopped on the clock before its node budget; on a faster or less loaded machine the plan may differ",
+                            self.name()
+                        ));
+                        Termination::TimeLimit
+                    } else {
+                        limit
+                    };
                     if mip.optimal {
                         proven = Some(mip.objective);
                         (state, 0, SolveStatus::Optimal, Termination::Optimal)
@@ -801,6 +815,7 @@ pub fn solve_milp_with_node_limit(
         .map_err(|e| backend_error(Backend::Microlp, e))?;
     let optimal = outcome.is_optimal();
     let bound = outcome.stats().best_bound;
+    let stopped_by_clock = outcome.termination_reason() == microlp::TerminationReason::TimeLimit;
     let solution = outcome.solution().ok_or_else(|| {
         OptimiseError::Solver("microlp: the node budget ran out before a feasible plan".into())
     })?;
@@ -811,6 +826,7 @@ pub fn solve_milp_with_node_limit(
         duals: None,
         optimal,
         bound,
+        stopped_by_clock,
     })
 }
 
@@ -853,5 +869,6 @@ fn solve_highs_with_node_limit(
         duals: None,
         optimal,
         bound: None,
+        stopped_by_clock: false,
     })
 }
