@@ -2,7 +2,7 @@
 //! cross-checked against MILP and greedy, the MPS export re-solved independently, and missed
 //! targets stated instead of failing.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! The generator reproduces the published statistics of the Dutch corporation stock
 //! (data/reference/stock_statistics.md) on a stock with the sector's mix.
 
-mod common;
+use crate::common;
 
 use heatpath::assess::assess;
 use heatpath::options::Baseline;

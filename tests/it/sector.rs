@@ -1,7 +1,7 @@
 //! Sector feasibility: per-corporation tasks against capacity, with regional, provincial and
 //! national solidarity.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! `heatpath calibrate`: the fit recovers known parameters, flags data errors, refuses to fit on
 //! too little data, and writes a parameters file a scenario can use.
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Output};
 
