@@ -1,6 +1,9 @@
-//! Shared helpers for integration tests: small generated instances solved in memory.
+//! Shared helpers for integration tests: the binary run in a folder (`binary`), and small
+//! generated instances solved in memory.
 
-#![allow(dead_code)]
+mod binary;
+
+pub use binary::*;
 
 use std::path::Path;
 use std::time::Instant;
