@@ -23,4 +23,5 @@ mod it {
     mod rvo_elements;
     mod rvo_reference;
     mod sector;
+    mod snapshots;
 }

@@ -19,10 +19,15 @@ pub fn corpus(name: &str) -> PathBuf {
     root().join("tests/corpus").join(name)
 }
 
+/// The `heatpath` binary cargo built for these tests.
+pub fn exe() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_heatpath"))
+}
+
 /// The binary with `args`, working in `dir`, with the variables of `env` set: to run, or to spawn
 /// and stop.
 pub fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_heatpath"));
+    let mut command = Command::new(exe());
     command.args(args).current_dir(dir);
     for (k, v) in env {
         command.env(k, v);
