@@ -506,7 +506,10 @@ fn an_interrupted_run_leaves_the_previous_outputs_intact() {
                 .starts_with(".out.")
         });
         if step % 2 == 0 {
-            // Ctrl-C.
+            // Ctrl-C. An exception to `unsafe_code = "deny"` (Cargo.toml), in tests only: std
+            // can kill a child but not send it SIGINT.
+            #[allow(unsafe_code)]
+            // SAFETY: kill takes a pid and a signal number and touches no memory of ours.
             unsafe {
                 libc::kill(child.id() as i32, libc::SIGINT);
             }
