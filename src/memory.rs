@@ -66,6 +66,9 @@ fn cgroup_available() -> Option<u64> {
 
 /// Address space left under `ulimit -v` (the limit less what the process already maps).
 #[cfg(unix)]
+// An exception to `unsafe_code = "deny"` (Cargo.toml): std cannot read the process's limits, and
+// libc's getrlimit only writes into a struct of ours.
+#[allow(unsafe_code)]
 fn address_space_available() -> Option<u64> {
     let mut limit = libc::rlimit {
         rlim_cur: 0,

@@ -143,7 +143,7 @@ pub struct ModelParams {
     /// losses of pipes to the kitchen and bathroom (§13, Q_W;dis) before the generator, which the
     /// model's net need does not hold. Assumption, *calibrated* together with
     /// `distribution_efficiency` so that the synthetic sector stock reproduces the published
-    /// label distribution and average EP2 (`tests/generate.rs`) with NTA 8800's tap water.
+    /// label distribution and average EP2 (`tests/it/generate.rs`) with NTA 8800's tap water.
     pub tap_water_distribution_efficiency: f64,
     /// Circulation pump and boiler or heat-pump controls of a hydronic system (kWh/yr). Assumption.
     pub pump_kwh: f64,

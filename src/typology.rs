@@ -6,7 +6,7 @@
 //! areas in the example's proportions, its element qualities, NTA 8800's forfaitary air
 //! permeability and the period's ventilation system. Apartments keep one geometry per type, the
 //! roof and ground floor following their position in the block, and the period's element
-//! qualities. `tests/rvo_reference.rs` prints every row of the RVO periods table against the model
+//! qualities. `tests/it/rvo_reference.rs` prints every row of the RVO periods table against the model
 //! (Q_H,nd and isolatiestandaard), the rows used in a fit apart from the held-out ones.
 
 use std::fmt;
@@ -407,7 +407,7 @@ pub struct RvoExample {
 /// pre-1946 example would have to come from its glass alone, and the detached example would lose
 /// more than the better-insulated 1965–1974 one while RVO has it 4 % higher). They take the roof of
 /// RVO's mid-terrace 1946–1964 example, Rc 0.72. This correction was made after seeing the
-/// errors (see `tests/rvo_reference.rs`).
+/// errors (see `tests/it/rvo_reference.rs`).
 pub fn rvo_example(dwelling_type: DwellingType, period: ConstructionPeriod) -> Option<RvoExample> {
     use ConstructionPeriod as P;
     let x = |floor_area_m2, roof, wall, floor, window, door| RvoExample {

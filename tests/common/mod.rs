@@ -1,6 +1,9 @@
-//! Shared helpers for integration tests: small generated instances solved in memory.
+//! Shared helpers for integration tests: the binary run in a folder (`binary`), and small
+//! generated instances solved in memory.
 
-#![allow(dead_code)]
+mod binary;
+
+pub use binary::*;
 
 use std::path::Path;
 use std::time::Instant;
@@ -109,6 +112,8 @@ pub fn check_invariants(run: &heatpath::pipeline::PlanRun) {
 /// Solves an MPS file with HiGHS's own reader (independent of heatpath's model and parser) and
 /// returns the optimal objective.
 #[cfg(feature = "highs")]
+// An exception to `unsafe_code = "deny"` (Cargo.toml): HiGHS's C interface, in tests only.
+#[allow(unsafe_code)]
 pub fn highs_solve_mps_file(path: &Path) -> f64 {
     use std::ffi::CString;
     let file = CString::new(path.to_str().expect("utf-8 path")).expect("no NUL in path");

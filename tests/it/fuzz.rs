@@ -1,7 +1,7 @@
 //! Fuzzing with proptest, bounded so that it runs in CI: the stock reader, the scenario and
 //! catalogue parsers and the option builder get arbitrary and mutated input and must answer with
 //! a value or an error, never a panic. `FUZZ_CASES` raises the number of cases for a longer
-//! session (`FUZZ_CASES=100000 cargo test --release --test fuzz`).
+//! session (`FUZZ_CASES=100000 cargo test --release --test tests fuzz`).
 //!
 //! A crash found here becomes a regression file next to this one (proptest records it) and a
 //! named test below.
@@ -26,10 +26,10 @@ fn cases(default: u32) -> u32 {
 }
 
 fn good_csv() -> &'static [u8] {
-    include_bytes!("corpus/good.csv")
+    include_bytes!("../corpus/good.csv")
 }
 
-const SCENARIO: &str = include_str!("../datasets/sample/scenario.toml");
+const SCENARIO: &str = include_str!("../../datasets/sample/scenario.toml");
 
 /// An edit of a byte string: replace, insert or delete at a position (taken modulo the length).
 #[derive(Debug, Clone)]

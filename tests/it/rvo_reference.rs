@@ -7,7 +7,7 @@
 //! `thermal_bridge_w_m2k`, `crawlspace_resistance_m2k_w`) were fitted to the four ground-level
 //! dwellings of `rvo_reference_dwellings.csv` (their RVO element values, in four variants each);
 //! those rows are marked fitted, the other rows were used in no fit and are reported separately
-//! as held out. `cargo test --release --test rvo_reference -- --nocapture` prints the table.
+//! as held out. `cargo test --release --test tests rvo_reference -- --nocapture` prints the table.
 
 use heatpath::model::{
     als_over_ag, heat_demand_kwh_m2, isolatiestandaard_kwh_m2, ModelParams, ThermalState,
@@ -18,7 +18,8 @@ use heatpath::typology::{
     DwellingType, Position,
 };
 
-const PERIODS_CSV: &str = include_str!("../data/reference/rvo_voorbeeldwoningen_2022_periods.csv");
+const PERIODS_CSV: &str =
+    include_str!("../../data/reference/rvo_voorbeeldwoningen_2022_periods.csv");
 
 struct Row {
     dwelling_type: DwellingType,

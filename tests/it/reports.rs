@@ -3,22 +3,11 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use calamine::{open_workbook, Data, DataType, Reader, Xlsx};
 
-fn heatpath(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_heatpath"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("heatpath runs")
-}
-
-fn manifest(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
+use crate::common::{heatpath, manifest};
 
 /// The sample planned once (with a budget, so the spend chart shows it), shared by the tests.
 fn sample_outputs() -> &'static Path {

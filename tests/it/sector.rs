@@ -1,11 +1,10 @@
 //! Sector feasibility: per-corporation tasks against capacity, with regional, provincial and
 //! national solidarity.
 
-mod common;
+use crate::common::{self, heatpath_in};
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Command, Output};
 use std::time::Instant;
 
 use proptest::prelude::*;
@@ -353,16 +352,9 @@ proptest! {
 
 // The binary end to end.
 
-fn heatpath(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_heatpath"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("heatpath runs")
-}
-
 fn generate_files(dir: &Path) {
-    let out = heatpath(
+    let out = heatpath_in(
+        dir,
         &[
             "generate",
             "--dwellings",
@@ -378,7 +370,6 @@ fn generate_files(dir: &Path) {
             "--capacity",
             "capacity.csv",
         ],
-        dir,
     );
     assert!(
         out.status.success(),
@@ -398,7 +389,7 @@ fn sector_on_the_command_line_writes_the_three_files() {
     generate_files(dir.path());
     let capacity = std::fs::read_to_string(dir.path().join("capacity.csv")).unwrap();
     assert!(capacity.starts_with("# SYNTHETIC"), "{capacity}");
-    let out = heatpath(&["sector", "scenario.toml", "--out", "result"], dir.path());
+    let out = heatpath_in(dir.path(), &["sector", "scenario.toml", "--out", "result"]);
     assert!(
         out.status.success(),
         "{}",
@@ -498,7 +489,8 @@ fn a_bad_capacity_file_exits_2_names_file_row_column_value_and_writes_nothing() 
         "corporatie;investeringsruimte_eur;reserve_eur\nCorporatie 001;12,5 miljoen;\n",
     )
     .unwrap();
-    let out = heatpath(
+    let out = heatpath_in(
+        dir.path(),
         &[
             "sector",
             "scenario.toml",
@@ -507,7 +499,6 @@ fn a_bad_capacity_file_exits_2_names_file_row_column_value_and_writes_nothing() 
             "--out",
             "result",
         ],
-        dir.path(),
     );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -523,7 +514,8 @@ fn a_bad_capacity_file_exits_2_names_file_row_column_value_and_writes_nothing() 
         "corporation,investment_capacity_eur\nCorporatie 001,1000000\n",
     )
     .unwrap();
-    let out = heatpath(
+    let out = heatpath_in(
+        dir.path(),
         &[
             "sector",
             "scenario.toml",
@@ -532,7 +524,6 @@ fn a_bad_capacity_file_exits_2_names_file_row_column_value_and_writes_nothing() 
             "--out",
             "result",
         ],
-        dir.path(),
     );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -545,7 +536,7 @@ fn a_bad_capacity_file_exits_2_names_file_row_column_value_and_writes_nothing() 
 
     // No capacity table at all.
     std::fs::write(dir.path().join("plain.toml"), "stock = \"stock.csv\"\n").unwrap();
-    let out = heatpath(&["sector", "plain.toml", "--out", "result"], dir.path());
+    let out = heatpath_in(dir.path(), &["sector", "plain.toml", "--out", "result"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no capacity table"));
 }

@@ -1,7 +1,7 @@
 //! The decomposition against the exact LP: its Lagrangian bound is the LP bound (integrality
 //! property), its plans satisfy every invariant, and it is deterministic.
 
-mod common;
+use crate::common;
 
 use heatpath::optimise::decomposition::Decomposition;
 use heatpath::optimise::lp::Lp;

@@ -1,22 +1,13 @@
 //! `heatpath calibrate`: the fit recovers known parameters, flags data errors, refuses to fit on
 //! too little data, and writes a parameters file a scenario can use.
 
-mod common;
-
-use std::process::{Command, Output};
+use crate::common::{self, heatpath};
 
 use heatpath::calibrate::{fit, modelled_qh_and_ep2, FitOptions, Quantity};
 use heatpath::generate::{generate, GenerateOptions};
 use heatpath::label::EnergyLabel;
 use heatpath::model::ModelParams;
 use heatpath::stock::Stock;
-
-fn heatpath(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_heatpath"))
-        .args(args)
-        .output()
-        .expect("runs")
-}
 
 /// Parameters a stock's registered values are made from, away from the defaults in every fitted
 /// direction.

@@ -1,7 +1,7 @@
 //! Invariants every solver's plan must satisfy, checked through the one evaluator on random
 //! small instances.
 
-mod common;
+use crate::common;
 
 use heatpath::optimise::greedy::Greedy;
 use heatpath::optimise::Silent;

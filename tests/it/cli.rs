@@ -2,19 +2,11 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn heatpath(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_heatpath"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("heatpath runs")
-}
+use crate::common::{heatpath, manifest};
 
 fn sample_scenario() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("datasets/sample/scenario.toml")
+    manifest("datasets/sample/scenario.toml")
         .display()
         .to_string()
 }
@@ -240,10 +232,7 @@ fn a_budget_is_never_exceeded() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = std::fs::read_to_string(sample_scenario()).unwrap().replace(
         "stock = \"stock.csv\"",
-        &format!(
-            "stock = {:?}",
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample/stock.csv")
-        ),
+        &format!("stock = {:?}", manifest("datasets/sample/stock.csv")),
     );
     let path = dir.path().join("tight.toml");
     std::fs::write(
@@ -436,10 +425,7 @@ fn catalogue_dump_is_a_valid_catalogue() {
 fn sample_variant(dir: &Path, extra: &str, tail: &str) -> PathBuf {
     let scenario = std::fs::read_to_string(sample_scenario()).unwrap().replace(
         "stock = \"stock.csv\"",
-        &format!(
-            "stock = {:?}",
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample/stock.csv")
-        ),
+        &format!("stock = {:?}", manifest("datasets/sample/stock.csv")),
     );
     let path = dir.join("scenario.toml");
     std::fs::write(&path, format!("{extra}\n{scenario}\n{tail}\n")).unwrap();

@@ -2,7 +2,7 @@
 //! cross-checked against MILP and greedy, the MPS export re-solved independently, and missed
 //! targets stated instead of failing.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -341,10 +341,7 @@ proptest! {
 
 /// The sample's scenario (targets, path, finance) over a generated stock.
 fn sample_targets() -> heatpath::scenario::Scenario {
-    let text = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample/scenario.toml"),
-    )
-    .unwrap();
+    let text = std::fs::read_to_string(common::manifest("datasets/sample/scenario.toml")).unwrap();
     let text: String = text
         .lines()
         .filter(|l| !l.starts_with("stock ="))
@@ -409,14 +406,12 @@ fn an_efg_deadline_missed_under_a_capacity_is_caught_up_in_later_years() {
     use heatpath::optimise::decomposition::Decomposition;
     // A capacity far below what lifting every E/F/G dwelling by 2028 takes: the deadline is
     // missed, and the plan must lift the rest in the years after it, not leave them for good.
-    let text = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample/scenario.toml"),
-    )
-    .unwrap()
-    .lines()
-    .filter(|l| !l.starts_with("stock ="))
-    .map(|l| format!("{l}\n"))
-    .collect::<String>();
+    let text = std::fs::read_to_string(common::manifest("datasets/sample/scenario.toml"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("stock ="))
+        .map(|l| format!("{l}\n"))
+        .collect::<String>();
     // Too little capacity up to the deadline, the sample's 500 a year after it.
     let text = text.replace(
         "by_year = { 2027 = 900, 2028 = 900 }\n",

@@ -1,7 +1,7 @@
 //! The generator reproduces the published statistics of the Dutch corporation stock
 //! (data/reference/stock_statistics.md) on a stock with the sector's mix.
 
-mod common;
+use crate::common;
 
 use heatpath::assess::assess;
 use heatpath::options::Baseline;
@@ -101,10 +101,7 @@ fn generated_stock_matches_sector_statistics() {
 
 #[test]
 fn the_sector_preset_has_279_corporations_the_largest_about_80000() {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_heatpath"))
-        .args(["generate", "--help"])
-        .output()
-        .unwrap();
+    let output = common::heatpath(&["generate", "--help"]);
     assert!(String::from_utf8_lossy(&output.stdout).contains("--sector"));
     let sizes = heatpath::generate::corporation_sizes(2_310_000, 279);
     assert_eq!(sizes.len(), 279);

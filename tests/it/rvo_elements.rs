@@ -16,7 +16,7 @@
 //! from the pre-1946 example would have to come from the glass alone). It takes RVO's mid-terrace
 //! 1946–1964 roof, Rc 0.72; the test prints the transcribed value's result beside it.
 //!
-//! `cargo test --release --test rvo_elements -- --nocapture` prints the comparison.
+//! `cargo test --release --test tests rvo_elements -- --nocapture` prints the comparison.
 
 use heatpath::model::{heat_demand_kwh_m2, ModelParams, ThermalState};
 use heatpath::typology::{forfaitary_qv10, DwellingType, Envelope, Geometry, Ventilation};

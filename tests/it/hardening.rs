@@ -3,26 +3,9 @@
 //! The bad-input corpus lives in `tests/corpus/`: each file is one way real exports go wrong.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-fn heatpath_with(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_heatpath"));
-    command.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    command.output().expect("heatpath runs")
-}
-
-fn heatpath(args: &[&str]) -> Output {
-    heatpath_with(args, &[])
-}
-
-fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/corpus")
-        .join(name)
-}
+use crate::common::{command, corpus, heatpath, heatpath_in, heatpath_with, manifest, root};
 
 /// Every bad input: exit code 2, one message naming the file (and row, column, value where
 /// there is one) and what was expected, and nothing written.
@@ -383,6 +366,7 @@ fn reruns_give_byte_identical_outputs_whatever_the_number_of_threads() {
                 env.push(("RAYON_NUM_THREADS", threads));
             }
             let output = heatpath_with(
+                root(),
                 &[
                     "plan",
                     scenario.to_str().unwrap(),
@@ -496,8 +480,9 @@ fn an_interrupted_run_leaves_the_previous_outputs_intact() {
     let mut killed_while_writing = 0;
     for step in 1..=12 {
         let delay = full_run.mul_f64(step as f64 / 12.0);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_heatpath"))
-            .args([
+        let mut child = command(
+            root(),
+            &[
                 "plan",
                 scenario.to_str().unwrap(),
                 "--out",
@@ -505,11 +490,13 @@ fn an_interrupted_run_leaves_the_previous_outputs_intact() {
                 "--solver",
                 "greedy",
                 "-q",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+            ],
+            &[],
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
         std::thread::sleep(delay);
         // Whether the run got as far as writing (its staging folder exists) when stopped.
         let writing = std::fs::read_dir(dir.path()).unwrap().any(|e| {
@@ -519,7 +506,10 @@ fn an_interrupted_run_leaves_the_previous_outputs_intact() {
                 .starts_with(".out.")
         });
         if step % 2 == 0 {
-            // Ctrl-C.
+            // Ctrl-C. An exception to `unsafe_code = "deny"` (Cargo.toml), in tests only: std
+            // can kill a child but not send it SIGINT.
+            #[allow(unsafe_code)]
+            // SAFETY: kill takes a pid and a signal number and touches no memory of ours.
             unsafe {
                 libc::kill(child.id() as i32, libc::SIGINT);
             }
@@ -586,10 +576,11 @@ fn an_interrupted_run_leaves_the_previous_outputs_intact() {
 
 #[test]
 fn a_stock_too_large_for_memory_is_refused_before_reading() {
-    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample/scenario.toml");
+    let scenario = manifest("datasets/sample/scenario.toml");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let output = heatpath_with(
+        root(),
         &[
             "plan",
             scenario.to_str().unwrap(),
@@ -608,17 +599,8 @@ fn a_stock_too_large_for_memory_is_refused_before_reading() {
     assert!(!out.exists());
 }
 
-fn run_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_heatpath"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("heatpath runs")
-}
-
 fn sample_scenario_in(dir: &Path) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    std::fs::copy(root.join("tests/corpus/good.csv"), dir.join("stock.csv")).unwrap();
+    std::fs::copy(corpus("good.csv"), dir.join("stock.csv")).unwrap();
     let scenario = dir.join("scenario.toml");
     std::fs::write(&scenario, "stock = \"stock.csv\"\n").unwrap();
     scenario
@@ -639,7 +621,7 @@ fn outputs_never_delete_the_users_files() {
         (".", "current folder"),
         ("notes.txt", "is a file"),
     ] {
-        let output = run_in(dir.path(), &["plan", s, "--out", out, "--quiet"]);
+        let output = heatpath_in(dir.path(), &["plan", s, "--out", out, "--quiet"]);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{out}: {stderr}");
         assert!(
@@ -654,7 +636,7 @@ fn outputs_never_delete_the_users_files() {
     let project = dir.path().join("project");
     std::fs::create_dir(&project).unwrap();
     std::fs::write(project.join("begroting.xlsx"), "budget").unwrap();
-    let output = run_in(dir.path(), &["plan", s, "--out", "project", "--quiet"]);
+    let output = heatpath_in(dir.path(), &["plan", s, "--out", "project", "--quiet"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("`begroting.xlsx`"));
     assert_eq!(
@@ -663,14 +645,14 @@ fn outputs_never_delete_the_users_files() {
     );
 
     // heatpath's own folder is replaced; --export-mps inside it is refused up front.
-    let output = run_in(dir.path(), &["plan", s, "--out", "plan-2027", "--quiet"]);
+    let output = heatpath_in(dir.path(), &["plan", s, "--out", "plan-2027", "--quiet"]);
     assert!(
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(dir.path().join("plan-2027/.heatpath-output").exists());
-    let output = run_in(
+    let output = heatpath_in(
         dir.path(),
         &[
             "plan",
@@ -684,11 +666,11 @@ fn outputs_never_delete_the_users_files() {
     );
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("inside the output folder"));
-    let output = run_in(dir.path(), &["plan", s, "--out", "plan-2027", "--quiet"]);
+    let output = heatpath_in(dir.path(), &["plan", s, "--out", "plan-2027", "--quiet"]);
     assert!(output.status.success());
     // Once the user adds a file, the folder is theirs too.
     std::fs::write(dir.path().join("plan-2027/opmerkingen.txt"), "keep").unwrap();
-    let output = run_in(dir.path(), &["plan", s, "--out", "plan-2027", "--quiet"]);
+    let output = heatpath_in(dir.path(), &["plan", s, "--out", "plan-2027", "--quiet"]);
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(
         std::fs::read_to_string(dir.path().join("plan-2027/opmerkingen.txt")).unwrap(),
@@ -697,7 +679,7 @@ fn outputs_never_delete_the_users_files() {
 
     // `generate` never overwrites a file it did not write; it cleans its own stale temp files.
     std::fs::write(dir.path().join(".gen.csv.tmp-999999999"), "stale").unwrap();
-    let output = run_in(
+    let output = heatpath_in(
         dir.path(),
         &[
             "generate",
@@ -713,7 +695,7 @@ fn outputs_never_delete_the_users_files() {
         !dir.path().join(".gen.csv.tmp-999999999").exists(),
         "stale temp file removed"
     );
-    let output = run_in(
+    let output = heatpath_in(
         dir.path(),
         &["generate", "--dwellings", "10", "--out", "notes.txt"],
     );
@@ -745,19 +727,18 @@ fn usage_errors_exit_2_and_numbers_are_checked() {
             "x.csv",
         ],
     ] {
-        let output = run_in(dir.path(), &args);
+        let output = heatpath_in(dir.path(), &args);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
     assert!(!dir.path().join("out").exists() && !dir.path().join("x.csv").exists());
     // An unreadable memory limit is refused, not ignored.
-    let output = Command::new(env!("CARGO_BIN_EXE_heatpath"))
-        .args(["assess", "stock.csv"])
-        .current_dir(dir.path())
-        .env("HEATPATH_MEMORY_LIMIT", "lots")
-        .output()
-        .unwrap();
+    let output = heatpath_with(
+        dir.path(),
+        &["assess", "stock.csv"],
+        &[("HEATPATH_MEMORY_LIMIT", "lots")],
+    );
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("HEATPATH_MEMORY_LIMIT"));
 }
@@ -867,7 +848,7 @@ fn workbooks_are_bounded_before_they_expand() {
 /// (a notes sheet first, merged complex cells, Excel dates) reads the same dwellings.
 #[test]
 fn the_example_erp_export_and_its_workbook_read_alike() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/examples");
+    let root = manifest("datasets/examples");
     let options = heatpath::stock::ReadOptions::default();
     let (csv, csv_report) =
         heatpath::stock::read_stock(&root.join("dutch_export_erp.csv"), &options).unwrap();
@@ -922,7 +903,7 @@ fn csv_outputs_do_not_carry_formulas() {
     )
     .unwrap();
     std::fs::write(dir.path().join("s.toml"), "stock = \"stock.csv\"\n").unwrap();
-    let output = run_in(dir.path(), &["plan", "s.toml", "--out", "o", "--quiet"]);
+    let output = heatpath_in(dir.path(), &["plan", "s.toml", "--out", "o", "--quiet"]);
     assert!(
         output.status.success(),
         "{}",
