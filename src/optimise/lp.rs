@@ -635,7 +635,7 @@ impl Solver for Lp {
         let (state, fractional, status, termination) = if self.milp {
             // The rounded relaxation seeds the search: with an incumbent from the first node, a
             // budgeted search prunes far more and proves small optima within its budget.
-            let (start, _) = rounded(&relaxation);
+            let (start, start_fractional) = rounded(&relaxation);
             let hint = hint_of(&model, &start.choice);
             let integer = solve_model_within(
                 &model,
@@ -671,9 +671,8 @@ impl Solver for Lp {
                     } else {
                         // The incumbent of an interrupted search can be worse than the rounded
                         // relaxation: keep the better of the two.
-                        let (other, fractional) = rounded(&relaxation);
-                        if other.objective() < state.objective() {
-                            (other, fractional, SolveStatus::Limit, limit)
+                        if start.objective() < state.objective() {
+                            (start, start_fractional, SolveStatus::Limit, limit)
                         } else {
                             (state, 0, SolveStatus::Limit, limit)
                         }
@@ -685,8 +684,7 @@ impl Solver for Lp {
                     notes.push(format!(
                         "milp: the branch and bound found no integer plan within its limit ({e}); the plan is the rounded relaxation"
                     ));
-                    let (state, fractional) = rounded(&relaxation);
-                    (state, fractional, SolveStatus::Limit, limit)
+                    (start, start_fractional, SolveStatus::Limit, limit)
                 }
                 Err(e) => return Err(e),
             }
