@@ -338,13 +338,16 @@ impl LpModel {
         if p.efg_deadline.is_some() {
             for u in 0..o.n_units() {
                 let before = o.unit_efg_before[u];
-                if before == 0 {
+                // A unit without E/F/G dwellings needs a row only if an option makes some
+                // (a heating change with a poor primary-energy factor can): the rule charges
+                // those as it charges the ones left standing.
+                if before == 0 && o.of_unit(u).all(|k| o.efg_after[k] == 0) {
                     continue;
                 }
                 let mut entries = Vec::new();
                 for k in o.of_unit(u) {
                     let lifted = f64::from(before) - f64::from(o.efg_after[k]);
-                    if lifted > 0.0 {
+                    if lifted != 0.0 {
                         for t in 0..n_years {
                             let share = p.efg_relief_share(t);
                             if let (Some(c), true) = (column_of(k, t), share > 0.0) {

@@ -85,9 +85,7 @@ proptest! {
         budget in proptest::option::of(2e5f64..4e6),
         path in 0.005f64..0.04,
     ) {
-        // Without the gas-free target: with it the decomposition's bound can lie above the LP
-        // optimum, the known bug held by the ignored test below.
-        let mut extra = format!("[targets]\ngas_free_share = 0\n[path]\nreduction_per_year = {path}\n");
+        let mut extra = format!("[path]\nreduction_per_year = {path}\n");
         if let Some(b) = budget {
             extra.push_str(&format!("[budget]\nevery_year = {b}\n"));
         }
@@ -99,13 +97,11 @@ proptest! {
     }
 }
 
-/// KNOWN BUG (found by the random cases above, open in issue 12): with the default gas-free
-/// conversions target on, the decomposition's Lagrangian bound lies *above* the LP optimum that
-/// microlp and Clarabel agree on (6,424,402 against 6,074,082 here), so it is not a valid bound
-/// and the gap it certifies is wrong. With `gas_free_share = 0` the two agree. Ignored so that
-/// CI stays meaningful while the cause is found; run with `--ignored`.
+/// Found by the random cases above: with the gas-free conversions target on, district heating
+/// with a poor primary-energy factor can make dwellings E/F/G that were not, and the LP left
+/// that out of its E/F/G rows while the decomposition and the evaluator charged it; the LP's
+/// optimum lay below the true one (6,074,082 against 6,424,402 here).
 #[test]
-#[ignore = "known bug: decomposition bound above the LP optimum with a gas-free target (issue 12)"]
 fn the_decomposition_bound_never_exceeds_the_lp_optimum_with_a_gas_free_target() {
     let (bound, lp_bound, _) = compare(449, 1, 868, "[path]\nreduction_per_year = 0.005\n");
     assert!(
