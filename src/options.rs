@@ -558,7 +558,6 @@ fn unit_candidates(
     let mut pruned = 0;
     let mut cache = HeatDemandCache::default();
     'packages: for (k, package) in catalogue.packages.iter().enumerate() {
-        cache.clear();
         let mut c = Candidate {
             package: k as u16,
             ..Candidate::default()

@@ -22,8 +22,8 @@ use rayon::prelude::*;
 
 use super::model::Penalties;
 use super::round::{
-    local_search, neighbourhood_search, round_and_repair, solve_residual, PlanState,
-    NEIGHBOURHOOD_SEARCH_UNITS,
+    local_search, neighbourhood_search, round_and_repair, search_residual, solve_residual,
+    PlanState, NEIGHBOURHOOD_SEARCH_UNITS,
 };
 use super::{
     Observer, OptimiseError, Problem, Progress, Solution, SolveDetails, SolveStatus, Solver,
@@ -411,6 +411,9 @@ fn evaluate_dual(
 /// Column caps of the residual LPs the integer plan is recovered from (see [`residual_plan`]).
 const RESIDUAL_COLUMNS: [usize; 2] = [1_000, 3_000];
 
+/// Branch-and-bound nodes of the search over the residual problem after its rounding.
+const RESIDUAL_NODES: u64 = 500;
+
 /// The loosest relative reduced-cost gap at which a unit counts as undecided.
 const LOOSEST_TOLERANCE: f64 = 1e-2;
 
@@ -625,6 +628,15 @@ fn residual_plan<'p, 'a>(
         for (i, &u) in tied.iter().enumerate() {
             state.set(u, sub_state.choice[i].map(|(k, t)| (map[k], t)));
         }
+        // The rounding decides only the units the residual LP splits; on a binding row the
+        // integer optimum exchanges units the LP had integral (M: 0.17 % above the bound after
+        // rounding, 0.004 % after 500 nodes, for 0.45 s).
+        search_residual(
+            &mut state,
+            &tied,
+            |i, k, t| undecided[i].near_best.contains(&(k, t)),
+            RESIDUAL_NODES,
+        );
     }
     Ok(Some((state, tolerance)))
 }

@@ -782,7 +782,7 @@ impl Solver for Lp {
 
 /// The integer plan `choice` (per unit: option and year index) as a hint for the branch and
 /// bound: every choice column at 1 or 0; the slacks are left to the solver.
-fn hint_of(model: &LpModel, choice: &[Option<(usize, usize)>]) -> Vec<(usize, f64)> {
+pub(crate) fn hint_of(model: &LpModel, choice: &[Option<(usize, usize)>]) -> Vec<(usize, f64)> {
     model.columns[..model.n_choices]
         .iter()
         .enumerate()
@@ -801,7 +801,7 @@ fn hint_of(model: &LpModel, choice: &[Option<(usize, usize)>]) -> Vec<(usize, f6
 /// relaxation meets, instead of one that misses a target by a hair where the hair's penalty is
 /// less than one more complex (whose repair afterwards would cost that complex anyway). Targets
 /// the hint misses keep their penalty.
-fn hardened(model: &LpModel, hint: &[(usize, f64)]) -> LpModel {
+pub(crate) fn hardened(model: &LpModel, hint: &[(usize, f64)]) -> LpModel {
     let mut values = vec![0.0; model.columns.len()];
     for &(c, v) in hint {
         values[c] = v;

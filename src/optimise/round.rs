@@ -459,6 +459,58 @@ pub fn solve_residual(
         .collect())
 }
 
+/// Improves the choices of `units` by a branch and bound over the residual problem (the rest
+/// of the plan fixed), each unit restricted to the choices `allow(position in units, option,
+/// year index)` accepts or nothing, warm-started from their current choices, with the targets
+/// those choices meet kept as hard rows, and stopped after `node_limit` nodes (a budget, not a
+/// clock: the same plan on any machine). Keeps the result when it lowers the penalised
+/// objective; true when it did. Rounding decides only the units the relaxation splits; this
+/// also exchanges units the relaxation had integral, which is what a binding row needs.
+pub fn search_residual(
+    state: &mut PlanState,
+    units: &[usize],
+    allow: impl Fn(usize, usize, usize) -> bool,
+    node_limit: u64,
+) -> bool {
+    let saved: Vec<Option<(usize, usize)>> = units.iter().map(|&u| state.choice[u]).collect();
+    let before = state.objective();
+    for &u in units {
+        state.set(u, None);
+    }
+    let (options, map) = state.p.options.subset(units);
+    let residual = state.residual(&options);
+    let model = super::model::LpModel::build_filtered(&residual, |i, k, t| {
+        allow(i, map[k], t) || saved[i] == Some((map[k], t))
+    });
+    let start: Vec<Option<(usize, usize)>> = saved
+        .iter()
+        .map(|c| c.and_then(|(k, t)| map.iter().position(|&m| m == k).map(|i| (i, t))))
+        .collect();
+    let hint = super::lp::hint_of(&model, &start);
+    let hard = super::lp::hardened(&model, &hint);
+    let decided = super::lp::solve_milp_with_node_limit(&hard, node_limit, None, &hint)
+        .ok()
+        .map(|outcome| super::lp::support(&hard, &outcome.values, options.n_units()));
+    if let Some(decided) = decided {
+        for (&u, entries) in units.iter().zip(decided) {
+            state.set(
+                u,
+                entries
+                    .iter()
+                    .find(|e| e.1 > 0.5)
+                    .map(|&((k, t), _)| (map[k], t)),
+            );
+        }
+        if state.feasible() && state.objective() < before - 1e-9 * before.abs().max(1.0) {
+            return true;
+        }
+    }
+    for (&u, &choice) in units.iter().zip(&saved) {
+        state.set(u, choice);
+    }
+    false
+}
+
 /// Stocks up to this many decision units get the neighbourhood search after rounding; above it
 /// the rounding alone is within a fraction of a per mille of the bound.
 pub const NEIGHBOURHOOD_SEARCH_UNITS: usize = 300;

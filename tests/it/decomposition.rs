@@ -50,6 +50,18 @@ fn the_decomposition_bound_is_the_lp_bound_on_the_sample_sized_stock() {
     );
 }
 
+/// The benchmark's M instance (`generate --dwellings 80000 --corporations 1 --seed 80`, the
+/// largest corporations): the issue asks for a plan within 0.02 % of the bound. Rounding the
+/// residual LP alone left 0.17 %; the branch and bound over the residual closes it.
+#[test]
+fn on_the_largest_corporations_stock_the_plan_is_within_two_hundredths_of_a_percent() {
+    let prepared = common::prepared(80_000, 1, 80, common::scenario(""));
+    let run = solve(prepared, &Decomposition::default(), &[], &mut Silent).unwrap();
+    assert!(run.evaluation.all_targets_met());
+    let gap = run.gap().unwrap();
+    assert!(gap <= 2e-4, "gap {:.4} %", gap * 100.0);
+}
+
 #[test]
 fn with_binding_budgets_and_capacity_too() {
     let (bound, lp_bound, run) = compare(
