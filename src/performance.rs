@@ -329,11 +329,12 @@ impl<'a> DwellingModel<'a> {
     }
 }
 
-/// Heat demands already computed for the dwellings of one unit. A dwelling with the typology's
+/// Heat demands already computed for the dwellings of one unit, over all its packages (those
+/// that differ only in the heating share an envelope, and so a calculation). A dwelling with the typology's
 /// geometry (all element areas proportional to its floor area) has a heat demand per m² that
 /// depends on its type, period, position, floor area to 5 m² (`model::usage_area_m2`, through
-/// NTA 8800's occupants and ventilation capacity) and thermal state only, so dwellings of a complex that share those share
-/// one heat-balance calculation. Other dwellings are always calculated.
+/// NTA 8800's occupants and ventilation capacity) and thermal state only, so dwellings of a
+/// complex that share those share one heat-balance calculation. Other dwellings are always calculated.
 #[derive(Debug, Default)]
 pub struct HeatDemandCache {
     entries: Vec<(ThermalKey, f64)>,
@@ -352,11 +353,6 @@ struct ThermalKey {
 }
 
 impl HeatDemandCache {
-    /// Forgets every entry (at the start of a new unit or package).
-    pub fn clear(&mut self) {
-        self.entries.clear();
-    }
-
     /// The uncalibrated Q_H,nd (kWh/m² yr) of `dwelling` in `state`.
     pub fn raw_heat_demand_kwh_m2(
         &mut self,
