@@ -9,10 +9,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use heatpath::catalogue::Catalogue;
 use heatpath::generate::{generate, GenerateOptions};
+use heatpath::optimise::backend::Backend;
 use heatpath::optimise::decomposition::Decomposition;
 use heatpath::optimise::executor::auto_solvers;
 use heatpath::optimise::greedy::Greedy;
-use heatpath::optimise::lp::{Backend, Lp};
+use heatpath::optimise::lp::Lp;
 use heatpath::optimise::{Observer, Progress, Solver};
 use heatpath::options::Baseline;
 use heatpath::output::write_file_atomic;

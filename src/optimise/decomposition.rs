@@ -9,21 +9,21 @@
 //!
 //! The dual is maximised with a cutting-plane method stabilised by a box trust region (the
 //! boxstep method): the small master LP — one variable per coupling row, one row per cut — is
-//! solved with good_lp. Every dual value is a valid lower bound; a master over the whole
+//! solved by the LP backend. Every dual value is a valid lower bound; a master over the whole
 //! multiplier box every few iterations gives an upper bound on the dual, and the method stops when
 //! the two meet. The integer plan is the subproblems' choice at the best multipliers, repaired
 //! and improved by the same local search the LP rounding uses.
 
 use std::time::{Duration, Instant};
 
-use good_lp::solvers::microlp::microlp;
-use good_lp::{variable, Expression, ProblemVariables, Solution as _, SolverModel, Variable};
 use rayon::prelude::*;
 
+use super::backend::{solve_master, Cut};
 use super::model::Penalties;
-use super::round::{
-    local_search, neighbourhood_search, round_and_repair, search_residual, solve_residual,
-    PlanState, NEIGHBOURHOOD_SEARCH_UNITS,
+use super::plan_state::PlanState;
+use super::round::round_and_repair;
+use super::search::{
+    local_search, neighbourhood_search, search_residual, solve_residual, NEIGHBOURHOOD_SEARCH_UNITS,
 };
 use super::{
     Observer, OptimiseError, Problem, Progress, Solution, SolveDetails, SolveStatus, Solver,
@@ -679,45 +679,6 @@ impl<'p, 'a> Lagrangian<'p, 'a> {
         );
         (d.value, d.subgradient)
     }
-}
-
-/// A cut θ ≤ value + g·(λ − at).
-struct Cut {
-    value: f64,
-    subgradient: Vec<f64>,
-    at: Vec<f64>,
-}
-
-/// Maximises the cutting-plane model over a box of multipliers; returns (λ, model value).
-fn solve_master(
-    cuts: &[Cut],
-    lower: &[f64],
-    upper: &[f64],
-    objective_scale: f64,
-) -> Result<(Vec<f64>, f64), OptimiseError> {
-    let mut vars = ProblemVariables::new();
-    let theta = vars.add(variable());
-    let lambda: Vec<Variable> = lower
-        .iter()
-        .zip(upper)
-        .map(|(&lo, &hi)| vars.add(variable().min(lo).max(hi)))
-        .collect();
-    let mut model = vars.maximise(theta).using(microlp);
-    for cut in cuts {
-        // θ·S − g·λ ≤ value − g·at, all over S.
-        let mut e = Expression::from(theta);
-        let mut rhs = cut.value;
-        for (r, (&g, &at)) in cut.subgradient.iter().zip(&cut.at).enumerate() {
-            e.add_mul(-g / objective_scale, lambda[r]);
-            rhs -= g * at;
-        }
-        model.add_constraint(e.leq(rhs / objective_scale));
-    }
-    let solution = model
-        .solve()
-        .map_err(|e| OptimiseError::Solver(format!("decomposition master LP: {e}")))?;
-    let point = lambda.iter().map(|&v| solution.value(v)).collect();
-    Ok((point, solution.value(theta) * objective_scale))
 }
 
 impl Solver for Decomposition {

@@ -5,14 +5,32 @@
 //! label-A and gas-free targets in their years, and the E/F/G deadline per unit. Every solver
 //! implements [`Solver`] and returns a [`Solution`]: a plan plus what the solver knows about it
 //! (status, lower bound). What the plan achieves is computed by [`crate::evaluate`] alone.
+//!
+//! The layout:
+//! - [`model`]: the exact model as rows and columns, one representation for every backend and
+//!   the MPS export ([`mps`]); [`backend`]: the only module that talks to a solver library
+//!   (microlp, Clarabel, HiGHS), an [`model::LpModel`] in and a [`backend::LpOutcome`] out.
+//! - The solvers, each a [`Solver`]: [`greedy`], [`lp`] (relaxation and rounding, or MILP) and
+//!   [`decomposition`] (Lagrangian, for the sector); [`executor`] picks and runs them for `auto`.
+//! - What they share: [`plan_state`] (an integer plan and its penalised objective),
+//!   [`round`] (from a fractional solution to an integer plan) and [`search`] (the local,
+//!   neighbourhood and residual branch-and-bound searches that improve a plan).
+//!
+//! A new solver implements [`Solver`] (its name and `solve`, which returns a [`Solution`] with a
+//! [`Termination`], never an error for a limit), builds models through [`model`] when it needs
+//! an LP and solves them through [`backend`], and is added to [`executor::auto_solvers`] or
+//! offered by `--solver`.
 
+pub mod backend;
 pub mod decomposition;
 pub mod executor;
 pub mod greedy;
 pub mod lp;
 pub mod model;
 pub mod mps;
+pub mod plan_state;
 pub mod round;
+pub mod search;
 
 use serde::Serialize;
 

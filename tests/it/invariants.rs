@@ -97,7 +97,7 @@ fn max_reduction_mode_leaves_no_budget_that_could_still_buy_a_reduction() {
 #[test]
 fn option_costs_and_effects_equal_the_evaluators() {
     use heatpath::optimise::lp::Lp;
-    use heatpath::optimise::round::PlanState;
+    use heatpath::optimise::plan_state::PlanState;
     use heatpath::optimise::Problem;
     for seed in [16u64, 3, 8] {
         let prepared = common::prepared(1500, 1, seed, common::scenario(""));

@@ -7,11 +7,12 @@ use crate::common;
 use std::time::Duration;
 
 use good_lp::{variable, Expression, ProblemVariables, Solution as _, SolverModel};
+use heatpath::optimise::backend::{solve_model, Backend};
 use heatpath::optimise::greedy::Greedy;
-use heatpath::optimise::lp::{solve_model, Backend, Lp};
+use heatpath::optimise::lp::Lp;
 use heatpath::optimise::model::LpModel;
 use heatpath::optimise::mps::{parse_mps, write_mps};
-use heatpath::optimise::round::PlanState;
+use heatpath::optimise::plan_state::PlanState;
 use heatpath::optimise::{Problem, Silent, Solver};
 use heatpath::options::{OptionSet, Totals};
 use heatpath::pipeline::solve;
