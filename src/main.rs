@@ -275,8 +275,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             export_mps,
         } => {
             let backend = match lp_backend {
-                BackendArg::Auto if Backend::Highs.available() => Backend::Highs,
-                BackendArg::Auto | BackendArg::Microlp => Backend::Microlp,
+                BackendArg::Auto => Backend::preferred(),
+                BackendArg::Microlp => Backend::Microlp,
                 BackendArg::Clarabel => Backend::Clarabel,
                 BackendArg::Highs => Backend::Highs,
             };
@@ -406,8 +406,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 capacity,
                 ..sector::SectorOptions::default()
             };
-            let mut report = sector::run(&scenario, &options)?;
+            let mut bar = ProgressBar::new(cli.quiet);
+            bar.stage("reading the stock and building the options");
+            let mut report = sector::run(&scenario, &options, &mut bar)?;
+            bar.stage("writing the outputs");
             sector::write_outputs(&mut report, &out)?;
+            bar.finish();
             if !cli.quiet {
                 print!(
                     "{}",

@@ -13,7 +13,7 @@ use crate::optimise::mps::write_mps;
 use crate::optimise::{
     Observer, OptimiseError, Problem, Solution, SolveStatus, Solver, Termination,
 };
-use crate::options::{build_options, Baseline, DecisionUnits, OptionSet};
+use crate::options::{build_options, stock_totals, Baseline, DecisionUnits, OptionSet};
 use crate::performance::DwellingModel;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::stock::{read_stock, ColumnMapping, ReadOptions, ReadReport, Stock, StockError};
@@ -120,6 +120,42 @@ pub struct Prepared {
     pub options: OptionSet,
     /// Stage timings so far.
     pub timings: Timings,
+}
+
+impl Prepared {
+    /// The prepared inputs of the decision units `units` alone (indices into `self.units`, in
+    /// that order): their dwellings as a stock of its own, with its baseline, units and totals,
+    /// and the options already built for them (unit `i` of the part is unit `units[i]` of the
+    /// whole), under the same scenario and catalogue. What [`prepare_from`] would give for these
+    /// dwellings, without modelling them or building their options again. The part has no read
+    /// report (it was not read from a file) and no timings.
+    pub fn part(&self, units: &[usize]) -> Prepared {
+        let dwellings: Vec<usize> = units
+            .iter()
+            .flat_map(|&u| self.units.members(u))
+            .map(|&i| i as usize)
+            .collect();
+        let stock = self.stock.part(dwellings.iter().copied());
+        let part_units = DecisionUnits::from_stock(&stock);
+        debug_assert_eq!(part_units.len(), units.len());
+        let baseline = Baseline {
+            basis: dwellings.iter().map(|&i| self.baseline.basis[i]).collect(),
+            before: dwellings.iter().map(|&i| self.baseline.before[i]).collect(),
+        };
+        let (mut options, _) = self.options.subset(units);
+        let path = &self.scenario.path;
+        options.totals = stock_totals(&stock, &baseline, path.metric, path.averaging);
+        Prepared {
+            scenario: self.scenario.clone(),
+            stock,
+            read_report: ReadReport::default(),
+            catalogue: self.catalogue.clone(),
+            units: part_units,
+            baseline,
+            options,
+            timings: Timings::default(),
+        }
+    }
 }
 
 /// Checks, before any work, that the outputs of a run of the scenario at `scenario_path` may go

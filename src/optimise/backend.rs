@@ -42,6 +42,15 @@ impl Backend {
         }
     }
 
+    /// The backend `auto` uses: HiGHS when compiled in, else microlp.
+    pub fn preferred() -> Backend {
+        if Backend::Highs.available() {
+            Backend::Highs
+        } else {
+            Backend::Microlp
+        }
+    }
+
     /// The backend is compiled in.
     pub fn available(self) -> bool {
         match self {

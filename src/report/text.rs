@@ -286,7 +286,7 @@ pub fn plan(summary: &Summary, out: &str) -> String {
         let _ = writeln!(
             s,
             "  expected outcome (not enforced) {} {}: {} against {}",
-            t.kind.key(),
+            t.kind.name(),
             t.year,
             achieved,
             target
@@ -306,7 +306,7 @@ pub fn plan(summary: &Summary, out: &str) -> String {
         let _ = writeln!(
             s,
             "  MISSED {:<20} {}  target {:>10}  achieved {:>10}  short by {}",
-            t.kind.key(),
+            t.kind.name(),
             t.year,
             target,
             achieved,

@@ -4,6 +4,7 @@
 //! pools it at each level, and sums corporations into regions.
 
 use std::collections::HashMap;
+use std::sync::mpsc;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -19,8 +20,9 @@ use super::{
     Capacity, CapacityRow, CapacityTable, Reserve, SectorError, SectorOptions, RESERVE_YEARS,
 };
 use crate::evaluate::evaluate;
-use crate::optimise::OptimiseError;
+use crate::optimise::{Observer, Progress, Silent};
 use crate::pipeline::{self, Prepared};
+use crate::plan::Plan;
 
 /// Maintenance per dwelling and year used for the reserve when neither the capacity table nor
 /// the scenario gives one. ASSUMPTION, ILLUSTRATIVE: the order of magnitude of Dutch
@@ -37,12 +39,26 @@ fn share(part: f64, whole: f64) -> f64 {
     }
 }
 
+/// The stage the observer hears while the corporations' tasks are solved.
+const SOLVING: &str = "solving the corporations' tasks";
+
 /// Analyses a prepared stock against a capacity table.
 pub fn analyse(
     prepared: Prepared,
     table: &CapacityTable,
     options: &SectorOptions,
     started: Instant,
+) -> Result<SectorReport, SectorError> {
+    analyse_observed(prepared, table, options, started, &mut Silent)
+}
+
+/// As [`analyse`], telling `observer` how many corporations' tasks are solved.
+pub fn analyse_observed(
+    prepared: Prepared,
+    table: &CapacityTable,
+    options: &SectorOptions,
+    started: Instant,
+    observer: &mut dyn Observer,
 ) -> Result<SectorReport, SectorError> {
     let prepare_s = started.elapsed().as_secs_f64();
     let stock = &prepared.stock;
@@ -119,45 +135,63 @@ pub fn analyse(
         notes.push("the scenario's yearly budgets and capacity are whole-stock figures and do not apply to the corporations' tasks; their money is the capacity table's".into());
     }
 
-    // Each corporation's task, in parallel (largest first, for load balance).
+    // Each corporation's task, in parallel (largest first, for load balance); the observer
+    // hears each corporation done, from this thread.
     let t = Instant::now();
     let task_scenario = task_scenario(scenario, stock.len() as f64);
     let mut order: Vec<usize> = (0..n_corp).collect();
     order.sort_by_key(|&c| std::cmp::Reverse(grouping.dwellings[c]));
-    let solved: Vec<(usize, Result<Task, OptimiseError>)> = order
-        .par_iter()
-        .map(|&c| {
-            (
-                c,
-                solve_task(
-                    &prepared,
-                    &task_scenario,
-                    &grouping.units[c],
-                    &options.solver,
-                ),
-            )
-        })
-        .collect();
+    let total = n_corp as u64;
+    observer.observe(&Progress {
+        stage: SOLVING,
+        done: 0,
+        total,
+    });
+    let (done, finished) = mpsc::channel::<()>();
+    let solved: Vec<(usize, Result<Task, pipeline::Error>)> = std::thread::scope(|scope| {
+        let worker = scope.spawn(|| {
+            order
+                .par_iter()
+                .map_with(done, |done, &c| {
+                    let task = solve_task(&prepared, &task_scenario, &grouping.units[c], options);
+                    // The receiver outlives the senders; a send cannot fail.
+                    let _ = done.send(());
+                    (c, task)
+                })
+                .collect()
+        });
+        for (n, ()) in finished.iter().enumerate() {
+            observer.observe(&Progress {
+                stage: SOLVING,
+                done: n as u64 + 1,
+                total,
+            });
+        }
+        worker
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    });
     let mut tasks: Vec<Option<Task>> = vec![None; n_corp];
     for (c, result) in solved {
         let task = result.map_err(|source| SectorError::Solve {
             corporation: stock.corporations.get(c as u32).to_string(),
-            source,
+            source: Box::new(source),
         })?;
         tasks[c] = Some(task);
     }
     let tasks: Vec<Task> = tasks.into_iter().flatten().collect();
     let solve_s = t.elapsed().as_secs_f64();
 
-    // The merged plan through the one evaluator.
+    // The merged plan through the one evaluator, for the sector-wide outcome.
     let t = Instant::now();
-    let mut choices = vec![None; prepared.units.len()];
+    let mut plan = Plan {
+        choices: vec![None; prepared.units.len()],
+    };
     for task in &tasks {
-        for &(u, k, year) in &task.choices {
-            choices[u] = Some((k, year));
+        for &(u, choice) in &task.choices {
+            plan.choices[u] = Some(choice);
         }
     }
-    let plan = prepared.options.plan(&choices);
     let evaluation = evaluate(
         stock,
         &prepared.units,
@@ -184,7 +218,7 @@ pub fn analyse(
         .filter(|t| !t.targets_missed.is_empty())
         .count();
     if short_of_targets > 0 {
-        notes.push(format!("{short_of_targets} corporations' tasks miss a target that no package of the catalogue can reach (see task_targets_missed); their task cost is that of the closest plan"));
+        notes.push(format!("{short_of_targets} corporations' tasks miss a target even without budget or capacity limits (see task_targets_missed); their task cost is that of the closest plan found"));
     }
 
     // Money.

@@ -7,8 +7,10 @@
 //! and gas-free shares on its own dwellings (a gas-free count becomes the same share of every
 //! corporation), the E/F/G phase-out for its own dwellings. The scenario's yearly budgets and
 //! capacity are whole-stock figures and do not apply. Each corporation's task is solved on its own
-//! (exact: corporations share no row once the budgets are theirs), all in parallel, with the
-//! decomposition solver on the options built once for the whole stock. Its **task cost** is the
+//! (exact: corporations share no row once the budgets are theirs), all in parallel, on its part of
+//! the options built once for the whole stock, as `plan` solves a stock: the solvers `auto` runs
+//! for its size, the best plan kept, judged by the one evaluator, whose figures (costs,
+//! reduction, dwellings treated, the targets missed) are the task's. Its **task cost** is the
 //! nominal investment of that plan over the horizon (euros of the years of works).
 //!
 //! **Available** money = investment capacity over the horizon − reserve (given, or five years of
@@ -45,9 +47,9 @@ mod task;
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-pub use analysis::{analyse, DEFAULT_MAINTENANCE_EUR_PER_DWELLING_YEAR};
+pub use analysis::{analyse, analyse_observed, DEFAULT_MAINTENANCE_EUR_PER_DWELLING_YEAR};
 pub use capacity::{
     synthetic_capacity, write_capacity_csv, Capacity, CapacityRow, CapacityTable, Reserve,
     RESERVE_YEARS,
@@ -59,8 +61,7 @@ pub use outputs::{
 };
 pub use pooling::{pool, Level, Pooled};
 
-use crate::optimise::decomposition::Decomposition;
-use crate::optimise::OptimiseError;
+use crate::optimise::Observer;
 use crate::pipeline;
 use crate::scenario::Scenario;
 
@@ -162,13 +163,13 @@ pub enum SectorError {
         /// How many more lack it.
         more: String,
     },
-    /// A solver failed.
+    /// Solving or evaluating a corporation's task failed.
     #[error("corporation `{corporation}`: {source}")]
     Solve {
         /// The corporation.
         corporation: String,
-        /// The solver's error.
-        source: OptimiseError,
+        /// The solver's or the evaluator's error.
+        source: Box<pipeline::Error>,
     },
     /// Writing outputs.
     #[error("{}: cannot write: {source}", path.display())]
@@ -200,14 +201,19 @@ impl SectorError {
 /// Settings of a sector run.
 #[derive(Debug, Clone, Default)]
 pub struct SectorOptions {
-    /// The solver for each corporation's task.
-    pub solver: Decomposition,
+    /// Time limit per solver, as `plan --time-limit`.
+    pub time_limit: Option<Duration>,
     /// Capacity table instead of the scenario's.
     pub capacity: Option<PathBuf>,
 }
 
-/// Reads the scenario and everything it names, and analyses the sector.
-pub fn run(scenario_path: &Path, options: &SectorOptions) -> Result<SectorReport, SectorError> {
+/// Reads the scenario and everything it names, and analyses the sector; `observer` hears how
+/// many corporations' tasks are solved.
+pub fn run(
+    scenario_path: &Path,
+    options: &SectorOptions,
+    observer: &mut dyn Observer,
+) -> Result<SectorReport, SectorError> {
     let started = Instant::now();
     let scenario = Scenario::from_file(scenario_path).map_err(pipeline::Error::from)?;
     let capacity_path = options
@@ -220,5 +226,5 @@ pub fn run(scenario_path: &Path, options: &SectorOptions) -> Result<SectorReport
     // The capacity table first: its errors are quick to find.
     let table = CapacityTable::from_file(&capacity_path)?;
     let prepared = pipeline::prepare(scenario_path, None)?;
-    analyse(prepared, &table, options, started)
+    analyse_observed(prepared, &table, options, started, observer)
 }

@@ -56,7 +56,7 @@ pub struct CorporationRow {
     pub task_reduction_kwh: f64,
     /// Dwellings its task treats.
     pub task_dwellings_treated: u64,
-    /// Targets its task plan misses (no package can reach them).
+    /// The hard targets its task plan misses, as the evaluator finds them (each kind once).
     pub task_targets_missed: Vec<TargetKind>,
     /// Investment capacity over the horizon.
     pub capacity_eur: f64,

@@ -1,14 +1,18 @@
 //! Task: one corporation's share of the task, solved on its own. Its scenario is the whole
-//! scenario's path and targets without the whole-stock budgets; the solve reads the plan back into
-//! costs, heat-demand reduction, dwellings treated, the targets it misses and its works in merit
-//! order, from which [`Task::fundable`] says what a given amount of money can do.
+//! scenario's path and targets without the whole-stock budgets. The corporation's part of the
+//! prepared stock is solved by the sector's solvers ([`sector_solvers`]: the decomposition),
+//! through [`pipeline::solve_portfolio`] as `plan` solves a stock, and judged by the one evaluator: its costs,
+//! heat-demand reduction, dwellings treated, the targets it misses and its works in merit order
+//! are the evaluation's, from which [`Task::fundable`] says what a given amount of money can do.
 
-use crate::evaluate::TargetKind;
-use crate::optimise::decomposition::Decomposition;
-use crate::optimise::{OptimiseError, Problem, Silent, Solver};
-use crate::options::{path_metric, path_weight, Totals};
-use crate::pipeline::Prepared;
+use crate::evaluate::{Evaluation, TargetKind};
+use crate::optimise::executor::sector_solvers;
+use crate::optimise::{Silent, Solver};
+use crate::pipeline::{self, Prepared};
+use crate::plan::Choice;
 use crate::scenario::Scenario;
+
+use super::SectorOptions;
 
 /// A complex of a corporation's task plan, for merit-order funding.
 #[derive(Debug, Clone, Copy)]
@@ -34,12 +38,12 @@ pub(super) struct Task {
     pub dwellings_treated: u64,
     /// Works in merit order.
     pub works: Vec<Work>,
-    /// The solver's lower bound on the discounted cost (penalties included).
+    /// The best lower bound of the solvers run on the discounted cost (penalties included).
     pub lower_bound_eur: Option<f64>,
-    /// Targets the plan misses (no package can reach them).
+    /// The kinds of the hard targets the evaluator finds missed, each once, in its order.
     pub targets_missed: Vec<TargetKind>,
-    /// Global (unit, option, year index) choices.
-    pub choices: Vec<(usize, usize, usize)>,
+    /// The plan's choices, by unit of the whole stock.
+    pub choices: Vec<(usize, Choice)>,
 }
 
 impl Task {
@@ -73,105 +77,57 @@ pub(super) fn task_scenario(scenario: &Scenario, stock_dwellings: f64) -> Scenar
     s
 }
 
-/// Solves the task of the corporation whose units are `units` (global indices) under
-/// `scenario` (from [`task_scenario`]), on the options built once for the whole stock.
+/// Solves the task of the corporation whose units are `units` (indices into `prepared.units`)
+/// under `scenario` (from [`task_scenario`]), on the options built once for the whole stock,
+/// and reads the task from the evaluation of the best plan.
 pub(super) fn solve_task(
     prepared: &Prepared,
     scenario: &Scenario,
     units: &[usize],
-    solver: &Decomposition,
-) -> Result<Task, OptimiseError> {
-    let (mut sub, map) = prepared.options.subset(units);
-    let metric = scenario.path.metric;
-    let averaging = scenario.path.averaging;
-    let mut totals = Totals::default();
-    for &u in units {
-        for &i in prepared.units.members(u) {
-            let d = &prepared.stock.dwellings[i as usize];
-            let p = &prepared.baseline.before[i as usize];
-            let w = path_weight(averaging, d);
-            totals.dwellings += 1.0;
-            totals.floor_area_m2 += d.floor_area_m2;
-            totals.path_weight += w;
-            totals.path_sum += w * path_metric(metric, p);
-            totals.label_a += f64::from(u8::from(p.label.is_a_or_better()));
-            totals.gas_free += f64::from(u8::from(p.gas_free));
-            totals.efg += f64::from(u8::from(p.label.is_efg()));
-            totals.low_temp_ready += f64::from(u8::from(p.low_temp_ready));
-        }
-    }
-    sub.totals = totals;
-    let problem = Problem::new(&sub, scenario);
-    let solution = solver.solve(&problem, &mut Silent)?;
+    options: &SectorOptions,
+) -> Result<Task, pipeline::Error> {
+    let mut part = prepared.part(units);
+    part.scenario = scenario.clone();
+    let solvers = sector_solvers(part.scenario.mode, options.time_limit);
+    let solvers: Vec<&dyn Solver> = solvers.iter().map(Box::as_ref).collect();
+    let run = pipeline::solve_portfolio(part, &solvers, &[], &mut Silent)?;
+    let mut task = task_of(&run.evaluation, units);
+    task.lower_bound_eur = run.solution.lower_bound_eur;
+    Ok(task)
+}
+
+/// The task the evaluation of a corporation's plan describes (`units`: the whole stock's index
+/// of each unit of the evaluation).
+fn task_of(evaluation: &Evaluation, units: &[usize]) -> Task {
     let mut task = Task {
-        cost_eur: 0.0,
-        discounted_eur: 0.0,
+        cost_eur: evaluation.total_investment_eur,
+        discounted_eur: evaluation.objective_eur,
         reduction_kwh: 0.0,
         dwellings_treated: 0,
         works: Vec::new(),
-        lower_bound_eur: solution.lower_bound_eur,
+        lower_bound_eur: None,
         targets_missed: Vec::new(),
         choices: Vec::new(),
     };
-    let n_years = sub.n_years;
-    let mut path_done = vec![0.0; n_years];
-    let (mut label_a_gain, mut gas_free_gain) = (vec![0.0; n_years], vec![0.0; n_years]);
-    let mut efg_left_at_deadline = 0u64;
-    for (i, choice) in solution.plan.choices.iter().enumerate() {
-        let chosen = choice.and_then(|c| {
-            let t = (c.year - sub.first_year) as usize;
-            sub.of_unit(i)
-                .find(|&k| sub.package[k] == c.package)
-                .map(|k| (k, t))
-        });
-        let efg_before = u64::from(sub.unit_efg_before[i]);
-        let Some((k, t)) = chosen else {
-            efg_left_at_deadline += efg_before;
+    for (outcome, &unit) in evaluation.units.iter().zip(units) {
+        let Some(choice) = outcome.choice else {
             continue;
         };
-        if problem.efg_deadline.is_some_and(|d| t <= d) {
-            efg_left_at_deadline += u64::from(sub.efg_after[k]);
-        } else {
-            efg_left_at_deadline += efg_before;
-        }
-        let cost = sub.cost_eur(i, k, t);
-        task.cost_eur += cost;
-        task.discounted_eur += cost * sub.discount[t];
-        task.reduction_kwh += sub.heat_demand_reduction_kwh[k];
-        task.dwellings_treated += u64::from(sub.unit_dwellings[i]);
-        for y in t..n_years {
-            path_done[y] += sub.path_reduction[k];
-            label_a_gain[y] += f64::from(sub.label_a_gain[k]);
-            gas_free_gain[y] += f64::from(sub.gas_free_gain[k]);
-        }
+        task.reduction_kwh += outcome.heat_demand_reduction_kwh;
+        task.dwellings_treated += u64::from(outcome.dwellings);
         task.works.push(Work {
-            cost_eur: cost,
-            reduction_kwh: sub.heat_demand_reduction_kwh[k],
-            dwellings: sub.unit_dwellings[i],
+            cost_eur: outcome.cost_eur,
+            reduction_kwh: outcome.heat_demand_reduction_kwh,
+            dwellings: outcome.dwellings,
         });
-        task.choices.push((units[i], map[k], t));
+        task.choices.push((unit, choice));
     }
-    let tolerance = |required: f64| 1e-6 * required.abs().max(1.0);
-    if (0..n_years)
-        .any(|t| problem.path_required[t].is_some_and(|r| path_done[t] < r - tolerance(r)))
-    {
-        // The path's own kind: an EP2 path's miss was once reported as a heat-demand path's.
-        task.targets_missed
-            .push(TargetKind::path(scenario.path.metric));
-    }
-    if let Some(target) = problem.label_a {
-        if label_a_gain[target.year_index] < target.required_gain - 1e-9 {
-            task.targets_missed.push(TargetKind::LabelAShare);
+    // The evaluator's verdict: every hard target it finds missed (the E/F/G rule in any year
+    // from the phase-out on, readiness, the path in any year), each kind once.
+    for t in evaluation.targets.iter().filter(|t| t.hard && !t.met) {
+        if !task.targets_missed.contains(&t.kind) {
+            task.targets_missed.push(t.kind);
         }
-    }
-    if let Some(target) = problem.gas_free {
-        if gas_free_gain[target.year_index] < target.required_gain - 1e-9 {
-            task.targets_missed
-                .push(TargetKind::gas_free(scenario.targets.gas_free_basis));
-        }
-    }
-    if problem.efg_deadline.is_some() && efg_left_at_deadline > 0 {
-        task.targets_missed.push(TargetKind::EfgPhaseOut);
     }
     // Merit order: lowest cost per kWh/yr first; works without reduction last, cheapest first.
     task.works.sort_by(|a, b| {
@@ -185,7 +141,7 @@ pub(super) fn solve_task(
         let (ka, kb) = (key(a), key(b));
         ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
     });
-    Ok(task)
+    task
 }
 
 #[cfg(test)]

@@ -161,6 +161,30 @@ impl Stock {
     pub fn total_floor_area_m2(&self) -> f64 {
         self.dwellings.iter().map(|d| d.floor_area_m2).sum()
     }
+
+    /// The stock of the dwellings at `indices` alone, in that order: their complexes named anew
+    /// (in order of first appearance, as a file of these dwellings would), the other name tables
+    /// as they are.
+    pub fn part(&self, indices: impl IntoIterator<Item = usize>) -> Stock {
+        let mut complexes = Names::default();
+        let dwellings = indices
+            .into_iter()
+            .map(|i| {
+                let mut d = self.dwellings[i].clone();
+                d.complex = d.complex.map(|c| complexes.intern(self.complexes.get(c)));
+                d
+            })
+            .collect();
+        Stock {
+            source: self.source.clone(),
+            dwellings,
+            complexes,
+            corporations: self.corporations.clone(),
+            regions: self.regions.clone(),
+            municipalities: self.municipalities.clone(),
+            provinces: self.provinces.clone(),
+        }
+    }
 }
 
 /// Errors reading a stock table. Every variant names the file; value errors also name the line,

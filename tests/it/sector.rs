@@ -11,9 +11,9 @@ use proptest::prelude::*;
 
 use heatpath::catalogue::Catalogue;
 use heatpath::generate::{generate, GenerateOptions};
-use heatpath::optimise::decomposition::Decomposition;
-use heatpath::optimise::Silent;
-use heatpath::pipeline::{prepare_from, solve};
+use heatpath::optimise::executor::sector_solvers;
+use heatpath::optimise::{Silent, Solver};
+use heatpath::pipeline::{prepare_from, solve_portfolio};
 use heatpath::sector::{
     analyse, pool, synthetic_capacity, Capacity, CapacityTable, Level, Reserve, SectorOptions,
     SectorReport,
@@ -292,13 +292,26 @@ fn totals_equal_the_sum_of_the_corporation_rows() {
 
 #[test]
 fn a_corporations_task_is_the_plan_of_its_own_stock() {
-    let r = report_with(None);
+    // With HR++ glazing the only package, the task misses a readiness target (which the sector's
+    // own count of targets once ignored) and the E/F/G rule in every year from 2028.
+    let exclude: Vec<String> = Catalogue::default()
+        .packages
+        .iter()
+        .filter(|p| p.id() != "glazing")
+        .map(|p| format!("\"{}\"", p.id()))
+        .collect();
+    let text = format!(
+        "exclude_packages = [{}]\n[targets]\nready_share = 1.0\n",
+        exclude.join(", ")
+    );
+    let scenario = || common::scenario(&text);
+    let r = report_under(scenario(), None);
     let full = stock();
     let corporation = 1u32;
     let mut own = full.clone();
     own.dwellings.retain(|d| d.corporation == Some(corporation));
     let prepared = prepare_from(
-        common::scenario(""),
+        scenario(),
         own,
         read_report(),
         Catalogue::default(),
@@ -306,7 +319,10 @@ fn a_corporations_task_is_the_plan_of_its_own_stock() {
         None,
     )
     .unwrap();
-    let run = solve(prepared, &Decomposition::default(), &[], &mut Silent).unwrap();
+    // As the sector solves it: its solvers through the pipeline, judged by the evaluator.
+    let solvers = sector_solvers(prepared.scenario.mode, None);
+    let solvers: Vec<&dyn Solver> = solvers.iter().map(Box::as_ref).collect();
+    let run = solve_portfolio(prepared, &solvers, &[], &mut Silent).unwrap();
     let row = &r.corporation_rows[corporation as usize];
     assert!(
         close(run.evaluation.total_investment_eur, row.task_cost_eur),
@@ -314,6 +330,17 @@ fn a_corporations_task_is_the_plan_of_its_own_stock() {
         run.evaluation.total_investment_eur,
         row.task_cost_eur
     );
+    // The targets missed are the evaluator's, each kind once.
+    let mut missed: Vec<TargetKind> = Vec::new();
+    for t in run.evaluation.targets.iter().filter(|t| t.hard && !t.met) {
+        if !missed.contains(&t.kind) {
+            missed.push(t.kind);
+        }
+    }
+    for kind in [TargetKind::ReadyForSustainableHeat, TargetKind::EfgPhaseOut] {
+        assert!(missed.contains(&kind), "{missed:?}");
+    }
+    assert_eq!(row.task_targets_missed, missed);
 }
 
 proptest! {
