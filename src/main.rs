@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -241,7 +242,16 @@ fn main() -> ExitCode {
                         .downcast_ref::<heatpath::calibrate::CalibrateError>()
                         .is_some_and(heatpath::calibrate::CalibrateError::is_input_error)
             });
-            ExitCode::from(if input { 2 } else { 1 })
+            let interrupted = err
+                .chain()
+                .any(|cause| cause.downcast_ref::<Interrupted>().is_some());
+            ExitCode::from(if interrupted {
+                130
+            } else if input {
+                2
+            } else {
+                1
+            })
         }
     }
 }
@@ -508,6 +518,10 @@ impl ProgressBar {
 }
 
 impl Observer for ProgressBar {
+    fn stop_requested(&self) -> bool {
+        INTERRUPTED.load(Ordering::SeqCst)
+    }
+
     fn observe(&mut self, progress: &Progress) {
         if progress.total > 0 {
             self.bar.set_message(format!(
@@ -555,6 +569,49 @@ fn check_generated_file(path: &Path, headers: &[&str]) -> anyhow::Result<()> {
         path.display()
     )))
 }
+
+/// Set by the SIGINT handler: the user pressed Ctrl-C while a plan was being solved.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// The SIGINT handler: asks the solvers to stop (one atomic store), and lets a second Ctrl-C end
+/// the process at once (outputs are written atomically: nothing half-written stays behind).
+// An exception to `unsafe_code = "deny"` (Cargo.toml): std has no signal handling; both calls
+// are async-signal-safe.
+#[allow(unsafe_code)]
+extern "C" fn on_interrupt(_: libc::c_int) {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+    // SAFETY: restoring the default disposition of SIGINT is async-signal-safe.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_DFL);
+    }
+}
+
+/// From here on the first Ctrl-C stops the solvers instead of the process: the best plan found
+/// is written, and the exit code is 130. Before it (reading, building options) Ctrl-C ends the
+/// process at once, which leaves nothing written.
+#[allow(unsafe_code)]
+fn catch_interrupt() {
+    // SAFETY: `on_interrupt` only stores to an atomic and calls `signal`, both
+    // async-signal-safe.
+    unsafe {
+        libc::signal(
+            libc::SIGINT,
+            on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t,
+        );
+    }
+}
+
+/// The user stopped the run with Ctrl-C (exit code 130).
+#[derive(Debug)]
+struct Interrupted(&'static str);
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for Interrupted {}
 
 /// A command-line usage error (exit code 2).
 #[derive(Debug)]
@@ -607,6 +664,7 @@ fn plan(
     let others: Vec<Box<dyn Solver>> = compare.into_iter().flat_map(solvers_of).collect();
     let primary: Vec<&dyn Solver> = primary.iter().map(Box::as_ref).collect();
     let others: Vec<&dyn Solver> = others.iter().map(Box::as_ref).collect();
+    catch_interrupt();
     let mut run = pipeline::solve_portfolio(prepared, &primary, &others, &mut bar)?;
     bar.stage("writing the outputs");
     report::write_outputs(&mut run, out, started)?;
@@ -616,6 +674,12 @@ fn plan(
             "{}",
             report::text::plan(&report::summary(&run), &out.display().to_string())
         );
+    }
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        return Err(Interrupted(
+            "interrupted (Ctrl-C): the outputs hold the best plan found before the interrupt, in full; its status says where each solver stopped",
+        )
+        .into());
     }
     Ok(())
 }

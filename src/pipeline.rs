@@ -412,13 +412,20 @@ pub fn solve_portfolio(
     let mut prepared = prepared;
     let mut results = Vec::new();
     let mut names: Vec<&'static str> = Vec::new();
+    let mut skipped: Vec<&'static str> = Vec::new();
+    // One problem for every solver: they only read it.
+    let problem = Problem::new(&prepared.options, &prepared.scenario);
     for &solver in primary.iter().chain(others) {
         if names.contains(&solver.name()) {
             continue;
         }
+        // After the user's Ctrl-C no further solver starts once there is a plan to keep.
+        if observer.stop_requested() && !results.is_empty() {
+            skipped.push(solver.name());
+            continue;
+        }
         names.push(solver.name());
         let t = Instant::now();
-        let problem = Problem::new(&prepared.options, &prepared.scenario);
         let solution = solver.solve(&problem, observer)?;
         let solve_s = t.elapsed().as_secs_f64();
         let t = Instant::now();
@@ -507,6 +514,12 @@ pub fn solve_portfolio(
     if proven_optimal {
         solution.status = SolveStatus::Optimal;
         solution.termination = Termination::Optimal;
+    } else if !skipped.is_empty() {
+        solution.termination = Termination::Interrupted;
+        solution.notes.push(format!(
+            "stopped by the user (Ctrl-C) before {} ran; the plan is the best of those that did",
+            skipped.join(", ")
+        ));
     } else if primary.len() > 1 && solution.status == SolveStatus::Limit {
         // Under `auto` a solver's own budget (the branch and bound's nodes) is not the user's
         // limit: the plan kept is the best of several, with its gap to the bound.

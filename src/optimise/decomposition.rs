@@ -733,6 +733,11 @@ impl Solver for Decomposition {
                 termination = Termination::TimeLimit;
                 break;
             }
+            if observer.stop_requested() {
+                notes.push("decomposition: stopped by the user; the bound is valid, the plan is recovered from the multipliers reached".into());
+                termination = Termination::Interrupted;
+                break;
+            }
             // Every tenth iteration, and at the start, bound the dual from above over the whole box.
             if iterations % 10 == 1 {
                 let (_, global) =

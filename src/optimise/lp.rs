@@ -273,7 +273,10 @@ impl Solver for Lp {
         };
         // A bound the branch and bound proved above the relaxation when it stopped at its budget.
         let mut searched_bound: Option<f64> = None;
-        let (state, fractional, status, termination) = if self.milp {
+        // A stop requested during the relaxation skips the branch and bound: the rounded
+        // relaxation is the plan.
+        let interrupted = self.milp && observer.stop_requested();
+        let (state, fractional, status, termination) = if self.milp && !interrupted {
             // The rounded relaxation seeds the search: with an incumbent from the first node, a
             // budgeted search prunes far more and proves small optima within its budget.
             let (start, start_fractional) = rounded(&relaxation);
@@ -364,7 +367,9 @@ impl Solver for Lp {
             } else {
                 SolveStatus::Feasible
             };
-            let termination = if relaxation.optimal {
+            let termination = if interrupted {
+                Termination::Interrupted
+            } else if relaxation.optimal {
                 Termination::Converged
             } else {
                 Termination::TimeLimit

@@ -235,6 +235,8 @@ pub enum Termination {
     TimeLimit,
     /// The iteration limit stopped it.
     IterationLimit,
+    /// The user asked it to stop (Ctrl-C).
+    Interrupted,
 }
 
 impl Termination {
@@ -245,12 +247,16 @@ impl Termination {
             Termination::Optimal => "proven optimal",
             Termination::TimeLimit => "stopped at the time limit",
             Termination::IterationLimit => "stopped at the iteration limit",
+            Termination::Interrupted => "stopped by the user (Ctrl-C)",
         }
     }
 
     /// A limit, not the method, ended the run.
     pub fn is_limit(self) -> bool {
-        matches!(self, Termination::TimeLimit | Termination::IterationLimit)
+        matches!(
+            self,
+            Termination::TimeLimit | Termination::IterationLimit | Termination::Interrupted
+        )
     }
 }
 
@@ -310,10 +316,18 @@ pub struct Progress<'a> {
     pub total: u64,
 }
 
-/// Receives progress; the library never prints.
+/// Receives progress (the library never prints), and carries the user's request to stop (the
+/// binary's Ctrl-C): solvers ask [`Observer::stop_requested`] where they check their time limit,
+/// stop there with [`Termination::Interrupted`] and return their best plan; the pipeline starts
+/// no further solver once it has a plan.
 pub trait Observer {
     /// Called from time to time during a solve.
     fn observe(&mut self, progress: &Progress);
+
+    /// Whether the user asked the run to stop (never, unless the observer says so).
+    fn stop_requested(&self) -> bool {
+        false
+    }
 }
 
 /// An observer that ignores everything.

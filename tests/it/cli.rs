@@ -502,3 +502,49 @@ fn max_reduction_runs_with_the_default_solver() {
     assert_eq!(summary["solver"], "greedy");
     assert!(summary["total_investment_eur"].as_f64().unwrap() > 0.0);
 }
+
+/// Ctrl-C while `plan` solves: the solvers stop, the best plan found so far is written in full
+/// and the exit code is 130 (a Ctrl-C before solving ends the process at once and writes
+/// nothing). Never a half-written folder.
+#[test]
+fn ctrl_c_while_solving_writes_the_best_plan_found_and_exits_130() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = manifest("datasets/sample/scenario.toml");
+    let mut child = crate::common::command(
+        dir.path(),
+        &["plan", scenario.to_str().unwrap(), "--out", "out", "-q"],
+        &[],
+    )
+    .spawn()
+    .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    let out = dir.path().join("out");
+    match (status.code(), status.signal()) {
+        (Some(130), _) => {
+            let summary: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
+                    .unwrap();
+            // The plan says it was cut short (or that it was proven optimal regardless).
+            let termination = summary["termination"].as_str().unwrap();
+            assert!(
+                ["stopped by the user (Ctrl-C)", "proven optimal"].contains(&termination),
+                "{termination}"
+            );
+            for file in ["plan.csv", "plan.xlsx", "report.html", "trajectory.csv"] {
+                assert!(out.join(file).is_file(), "{file} missing");
+            }
+        }
+        // Still reading: the default disposition ended it, before anything was written.
+        (None, Some(2)) => assert!(!out.join("summary.json").exists()),
+        // Finished before the signal came (a very fast machine): a complete run.
+        (Some(0), _) => assert!(out.join("summary.json").is_file()),
+        other => panic!("unexpected end of the run: {other:?}"),
+    }
+}

@@ -132,3 +132,61 @@ fn the_decomposition_is_deterministic() {
         second.solution.lower_bound_eur
     );
 }
+
+/// An observer that asks the run to stop after it has seen `after` progress reports, as the
+/// binary's Ctrl-C handler does.
+struct StopAfter {
+    after: usize,
+    seen: usize,
+}
+
+impl heatpath::optimise::Observer for StopAfter {
+    fn observe(&mut self, _: &heatpath::optimise::Progress) {
+        self.seen += 1;
+    }
+
+    fn stop_requested(&self) -> bool {
+        self.seen >= self.after
+    }
+}
+
+#[test]
+fn a_stop_requested_during_the_dual_ascent_returns_a_valid_plan_and_bound_saying_so() {
+    use heatpath::optimise::Termination;
+    let scenario = || common::scenario("[budget]\nevery_year = 1.5e6\n");
+    let prepared = common::prepared(3000, 1, 7, scenario());
+    let mut stop = StopAfter { after: 3, seen: 0 };
+    let run = solve(prepared, &Decomposition::default(), &[], &mut stop).unwrap();
+    assert_eq!(run.solution.termination, Termination::Interrupted);
+    common::check_invariants(&run);
+    // Every dual value is a lower bound: stopped early, the bound is lower, never higher.
+    let full = solve(
+        common::prepared(3000, 1, 7, scenario()),
+        &Decomposition::default(),
+        &[],
+        &mut Silent,
+    )
+    .unwrap();
+    let (early, converged) = (
+        run.solution.lower_bound_eur.unwrap(),
+        full.solution.lower_bound_eur.unwrap(),
+    );
+    assert!(early <= converged * (1.0 + 1e-9), "{early} > {converged}");
+    assert!(full.solution.termination != Termination::Interrupted);
+}
+
+#[test]
+fn after_a_stop_no_further_solver_starts_once_there_is_a_plan() {
+    let prepared = common::prepared(1000, 1, 3, common::scenario(""));
+    let mut stop = StopAfter { after: 0, seen: 0 };
+    let run = solve(
+        prepared,
+        &Decomposition::default(),
+        &[&Lp::default()],
+        &mut stop,
+    )
+    .unwrap();
+    // The first solver ran (there must be a plan to write); the compared LP did not.
+    assert_eq!(run.comparison.len(), 1, "{:?}", run.comparison);
+    assert_eq!(run.comparison[0].solver, "decomposition");
+}
