@@ -21,7 +21,7 @@ use heatpath::output::write_file_atomic;
 use heatpath::performance::DwellingModel;
 use heatpath::pipeline;
 use heatpath::report;
-use heatpath::scenario::Scenario;
+use heatpath::scenario::{Mode, Scenario};
 use heatpath::sector;
 use heatpath::stock::{read_stock, write_stock_csv, ColumnMapping, ReadOptions, StockFormat};
 
@@ -637,22 +637,14 @@ fn plan(
     let started = Instant::now();
     let files: Vec<&Path> = export_mps.into_iter().collect();
     pipeline::check_output(scenario, out, &files)?;
-    let mut bar = ProgressBar::new(quiet);
-    bar.stage("reading the stock and building the options");
-    let prepared = pipeline::prepare(scenario, None)?;
-    if let Some(path) = export_mps {
-        pipeline::export_mps(&prepared, path, lp.milp)?;
-    }
     // `auto` stands for several solvers (by size and mode); the pipeline keeps the best plan of
     // every solver it runs, `--compare` ones included.
     let time_limit = lp.time_limit;
-    let units = prepared.units.len();
-    let mode = prepared.scenario.mode;
     let decomposition = Decomposition {
         time_limit,
         ..Decomposition::default()
     };
-    let solvers_of = |s: SolverArg| -> Vec<Box<dyn Solver>> {
+    let solvers_of = |s: SolverArg, units: usize, mode: Mode| -> Vec<Box<dyn Solver>> {
         match s {
             SolverArg::Auto => auto_solvers(units, mode, Lp { milp: false, ..lp }, time_limit),
             SolverArg::Greedy => vec![Box::new(Greedy)],
@@ -660,8 +652,28 @@ fn plan(
             SolverArg::Decomposition => vec![Box::new(decomposition)],
         }
     };
-    let primary = solvers_of(solver);
-    let others: Vec<Box<dyn Solver>> = compare.into_iter().flat_map(solvers_of).collect();
+    // A solver asked for that cannot plan in the scenario's mode is a usage error, found before
+    // the stock is read (`auto` always can).
+    let mode = Scenario::from_file(scenario)?.mode;
+    for &s in std::iter::once(&solver).chain(&compare) {
+        for candidate in solvers_of(s, 0, mode) {
+            if let Some(why) = heatpath::optimise::unsupported(candidate.as_ref(), mode) {
+                return Err(UsageError(why).into());
+            }
+        }
+    }
+    let mut bar = ProgressBar::new(quiet);
+    bar.stage("reading the stock and building the options");
+    let prepared = pipeline::prepare(scenario, None)?;
+    if let Some(path) = export_mps {
+        pipeline::export_mps(&prepared, path, lp.milp)?;
+    }
+    let units = prepared.units.len();
+    let primary = solvers_of(solver, units, mode);
+    let others: Vec<Box<dyn Solver>> = compare
+        .into_iter()
+        .flat_map(|s| solvers_of(s, units, mode))
+        .collect();
     let primary: Vec<&dyn Solver> = primary.iter().map(Box::as_ref).collect();
     let others: Vec<&dyn Solver> = others.iter().map(Box::as_ref).collect();
     catch_interrupt();

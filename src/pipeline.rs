@@ -73,7 +73,8 @@ impl Error {
             | Error::Stock(_)
             | Error::Catalogue(_)
             | Error::MemoryLimit(_)
-            | Error::Destination(_) => true,
+            | Error::Destination(_)
+            | Error::Optimise(OptimiseError::Unsupported(_)) => true,
             Error::Optimise(_)
             | Error::Evaluate(_)
             | Error::Write { .. }

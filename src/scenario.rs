@@ -330,6 +330,16 @@ pub enum Mode {
     MaxReduction,
 }
 
+impl Mode {
+    /// The name as the scenario file writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::MeetTargets => "meet_targets",
+            Mode::MaxReduction => "max_reduction",
+        }
+    }
+}
+
 /// The scenario file as written.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

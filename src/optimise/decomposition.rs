@@ -25,6 +25,7 @@ use super::round::round_and_repair;
 use super::search::{
     local_search, neighbourhood_search, search_residual, solve_residual, NEIGHBOURHOOD_SEARCH_UNITS,
 };
+use super::Capabilities;
 use super::{
     Observer, OptimiseError, Problem, Progress, Solution, SolveDetails, SolveStatus, Solver,
     Termination,
@@ -686,11 +687,16 @@ impl Solver for Decomposition {
         "decomposition"
     }
 
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            modes: &[Mode::MeetTargets],
+            lower_bound: true,
+            time_limit: true,
+        }
+    }
     fn solve(&self, p: &Problem, observer: &mut dyn Observer) -> Result<Solution, OptimiseError> {
-        if p.mode == Mode::MaxReduction {
-            return Err(OptimiseError::Solver(
-                "the decomposition solver plans for mode = \"meet_targets\"; use --solver greedy for max_reduction".into(),
-            ));
+        if let Some(why) = super::unsupported(self, p.mode) {
+            return Err(OptimiseError::Unsupported(why));
         }
         let started = Instant::now();
         let penalties = Penalties::for_problem(p);

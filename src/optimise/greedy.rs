@@ -18,6 +18,7 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
+use super::Capabilities;
 use super::{Observer, OptimiseError, Problem, Progress, Solution, SolveStatus, Solver};
 use crate::scenario::Mode;
 
@@ -373,6 +374,14 @@ impl Solver for Greedy {
         "greedy"
     }
 
+    fn capabilities(&self) -> Capabilities {
+        // Instant: a limit would never strike.
+        Capabilities {
+            modes: &[Mode::MeetTargets, Mode::MaxReduction],
+            lower_bound: false,
+            time_limit: false,
+        }
+    }
     fn solve(
         &self,
         problem: &Problem,

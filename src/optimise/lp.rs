@@ -12,6 +12,7 @@ use super::backend::{
 };
 use super::model::{ColumnKind, LpModel, RowKind};
 use super::round::round_and_repair;
+use super::Capabilities;
 use super::{
     Observer, OptimiseError, Problem, Progress, Solution, SolveDetails, SolveStatus, Solver,
     Termination,
@@ -202,9 +203,16 @@ impl Solver for Lp {
         }
     }
 
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            modes: &[Mode::MeetTargets],
+            lower_bound: true,
+            time_limit: true,
+        }
+    }
     fn solve(&self, p: &Problem, observer: &mut dyn Observer) -> Result<Solution, OptimiseError> {
-        if p.mode == Mode::MaxReduction {
-            return Err(OptimiseError::Solver("the lp solver plans for mode = \"meet_targets\"; use --solver greedy for max_reduction".into()));
+        if let Some(why) = super::unsupported(self, p.mode) {
+            return Err(OptimiseError::Unsupported(why));
         }
         let mut stages = Vec::new();
         let mut clock = std::time::Instant::now();

@@ -16,8 +16,10 @@
 //!   [`round`] (from a fractional solution to an integer plan) and [`search`] (the local,
 //!   neighbourhood and residual branch-and-bound searches that improve a plan).
 //!
-//! A new solver implements [`Solver`] (its name and `solve`, which returns a [`Solution`] with a
-//! [`Termination`], never an error for a limit), builds models through [`model`] when it needs
+//! A new solver implements [`Solver`] (its name; its [`Capabilities`], which the binary checks
+//! a run against before reading the stock; and `solve`, which returns a [`Solution`] with a
+//! [`Termination`], never an error for a limit, and stops where
+//! [`Observer::stop_requested`] says so), builds models through [`model`] when it needs
 //! an LP and solves them through [`backend`], and is added to [`executor::auto_solvers`] or
 //! offered by `--solver`.
 
@@ -343,12 +345,44 @@ pub enum OptimiseError {
     /// The LP backend failed.
     #[error("the LP solver failed: {0}")]
     Solver(String),
+    /// The solver cannot plan this problem (see [`unsupported`]).
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// What a solver can do; a run is checked against it before any work ([`unsupported`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    /// The planning modes it plans for.
+    pub modes: &'static [Mode],
+    /// It proves a lower bound on the cost of every plan meeting the same targets.
+    pub lower_bound: bool,
+    /// It stops at a time limit (and at the user's Ctrl-C) with its best plan.
+    pub time_limit: bool,
+}
+
+/// Why `solver` cannot plan in `mode`, or `None` when it can: checked once, before reading the
+/// stock, so that a run that cannot succeed is a usage error (exit 2), not a failure after the
+/// work.
+pub fn unsupported(solver: &dyn Solver, mode: Mode) -> Option<String> {
+    let capabilities = solver.capabilities();
+    (!capabilities.modes.contains(&mode)).then(|| {
+        let can: Vec<&str> = capabilities.modes.iter().map(|m| m.as_str()).collect();
+        format!(
+            "the {} solver plans for mode = \"{}\", not \"{}\"; use --solver auto or greedy",
+            solver.name(),
+            can.join("\" or \""),
+            mode.as_str()
+        )
+    })
 }
 
 /// A solver: options and coupling rows in, plan out.
 pub trait Solver {
     /// Short name, as in `--solver`.
     fn name(&self) -> &'static str;
+    /// What it can do.
+    fn capabilities(&self) -> Capabilities;
     /// Solves `problem`.
     fn solve(
         &self,

@@ -703,6 +703,35 @@ fn outputs_never_delete_the_users_files() {
     assert_eq!(std::fs::read_to_string(&notes).unwrap(), "my notes");
 }
 
+/// A solver asked for that cannot plan in the scenario's mode is a usage error found before the
+/// stock is read: exit 2, the solver and the mode named, nothing written; `auto` plans it.
+#[test]
+fn a_solver_that_cannot_plan_the_mode_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(corpus("good.csv"), dir.path().join("stock.csv")).unwrap();
+    std::fs::write(
+        dir.path().join("scenario.toml"),
+        "stock = \"stock.csv\"\nmode = \"max_reduction\"\n[budget]\nevery_year = 50000\n",
+    )
+    .unwrap();
+    for args in [
+        vec!["plan", "scenario.toml", "--solver", "lp"],
+        vec!["plan", "scenario.toml", "--solver", "decomposition"],
+        vec!["plan", "scenario.toml", "--compare", "lp"],
+    ] {
+        let output = heatpath_in(dir.path(), &args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("max_reduction") && stderr.contains("solver plans for mode"),
+            "{stderr}"
+        );
+        assert!(!dir.path().join("out").exists());
+    }
+    let output = heatpath_in(dir.path(), &["plan", "scenario.toml", "-q"]);
+    assert!(output.status.success(), "{output:?}");
+}
+
 /// Usage errors exit 2 before any work, and absurd numbers never panic.
 #[test]
 fn usage_errors_exit_2_and_numbers_are_checked() {
