@@ -241,6 +241,32 @@ fn the_workbook_has_the_formats_people_expect() {
     assert!(trajectory.contains("state=\"frozen\""), "frozen header row");
     assert!(trajectory.contains("<autoFilter"), "autofilter");
     assert!(trajectory.contains("<cols>"), "column widths");
+    // The Dwellings sheet (the largest): a number takes its column's format, written once on
+    // the column; e.g. the cost in column F carries the same style as the column, not General.
+    let largest = (0..zip.len())
+        .filter_map(|i| {
+            let entry = zip.by_index(i).unwrap();
+            let name = entry.name().unwrap().to_string();
+            name.starts_with("xl/worksheets/sheet")
+                .then_some((entry.size(), name))
+        })
+        .max()
+        .unwrap()
+        .1;
+    let mut dwellings = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name(&largest).unwrap(), &mut dwellings).unwrap();
+    let attribute = |text: &str, from: &str, name: &str| -> Option<String> {
+        let at = text.find(from)?;
+        let rest = &text[at..text[at..].find('>')? + at];
+        let key = format!("{name}=\"");
+        let start = rest.find(&key)? + key.len();
+        Some(rest[start..start + rest[start..].find('"')?].to_string())
+    };
+    let cell_style = attribute(&dwellings, "<c r=\"F2\"", "s").expect("F2 has a style");
+    let column_style =
+        attribute(&dwellings, "<col min=\"6\"", "style").expect("column F has a style");
+    assert_eq!(cell_style, column_style);
+    assert_ne!(cell_style, "0");
 }
 
 #[test]
