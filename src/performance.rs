@@ -96,6 +96,10 @@ pub struct DwellingBasis {
     /// low-temperature radiators, the demand up to which it needs only low temperature
     /// ([`crate::readiness`]).
     pub low_temperature_radiators_limit_kwh_m2: f64,
+    /// The dwelling's element areas are the typology's for its type, period, floor area and
+    /// position, so its heat demand per m² is that of any dwelling alike in those and in thermal
+    /// state ([`HeatDemandCache`]); decided once here rather than at every lookup.
+    pub has_typical_geometry: bool,
 }
 
 /// The dwelling model with a scenario's parameters and prices.
@@ -208,6 +212,13 @@ impl<'a> DwellingModel<'a> {
             calibration,
             standaard_kwh_m2,
             low_temperature_radiators_limit_kwh_m2,
+            has_typical_geometry: dwelling.geometry
+                == crate::typology::typical_geometry(
+                    dwelling.dwelling_type,
+                    dwelling.build_year,
+                    dwelling.floor_area_m2,
+                    dwelling.position,
+                ),
         }
     }
 
@@ -258,7 +269,7 @@ impl<'a> DwellingModel<'a> {
         {
             before.qh_nd_kwh_m2
         } else {
-            cache.raw_heat_demand_kwh_m2(self, dwelling, state) * basis.calibration.qh_factor
+            cache.raw_heat_demand_kwh_m2(self, dwelling, basis, state) * basis.calibration.qh_factor
         };
         self.performance_with_heat_demand(dwelling, basis, state, qh)
     }
@@ -353,21 +364,15 @@ struct ThermalKey {
 }
 
 impl HeatDemandCache {
-    /// The uncalibrated Q_H,nd (kWh/m² yr) of `dwelling` in `state`.
+    /// The uncalibrated Q_H,nd (kWh/m² yr) of `dwelling` (whose basis is `basis`) in `state`.
     pub fn raw_heat_demand_kwh_m2(
         &mut self,
         model: &DwellingModel,
         dwelling: &Dwelling,
+        basis: &DwellingBasis,
         state: &State,
     ) -> f64 {
-        let proportional = dwelling.geometry
-            == crate::typology::typical_geometry(
-                dwelling.dwelling_type,
-                dwelling.build_year,
-                dwelling.floor_area_m2,
-                dwelling.position,
-            );
-        if !proportional {
+        if !basis.has_typical_geometry {
             return model.raw_heat_demand(dwelling, state);
         }
         let e = &state.envelope;
