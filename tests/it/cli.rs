@@ -531,12 +531,13 @@ fn ctrl_c_while_solving_writes_the_best_plan_found_and_exits_130() {
             let summary: serde_json::Value =
                 serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
                     .unwrap();
-            // The plan says it was cut short (or that it was proven optimal regardless).
+            // Cut short, the plan says so and a note says what stopped; an interrupt that came
+            // after the solvers had finished (while writing) leaves their own termination.
             let termination = summary["termination"].as_str().unwrap();
-            assert!(
-                ["stopped by the user (Ctrl-C)", "proven optimal"].contains(&termination),
-                "{termination}"
-            );
+            if termination == "stopped by the user (Ctrl-C)" {
+                let notes = summary["notes"].to_string();
+                assert!(notes.contains("stopped by the user"), "{notes}");
+            }
             for file in ["plan.csv", "plan.xlsx", "report.html", "trajectory.csv"] {
                 assert!(out.join(file).is_file(), "{file} missing");
             }
