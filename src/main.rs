@@ -586,9 +586,9 @@ extern "C" fn on_interrupt(_: libc::c_int) {
     }
 }
 
-/// From here on the first Ctrl-C stops the solvers instead of the process: the best plan found
-/// is written, and the exit code is 130. Before it (reading, building options) Ctrl-C ends the
-/// process at once, which leaves nothing written.
+/// While the solvers run, the first Ctrl-C stops them instead of the process: the best plan
+/// found is written, and the exit code is 130. Before (reading, building options) and after
+/// (writing: [`release_interrupt`]) Ctrl-C ends the process at once, which writes nothing.
 #[allow(unsafe_code)]
 fn catch_interrupt() {
     // SAFETY: `on_interrupt` only stores to an atomic and calls `signal`, both
@@ -598,6 +598,16 @@ fn catch_interrupt() {
             libc::SIGINT,
             on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t,
         );
+    }
+}
+
+/// Back to the default: from here on (writing the outputs) Ctrl-C ends the process at once,
+/// which leaves an earlier output folder as it was (outputs are swapped in whole or not at all).
+#[allow(unsafe_code)]
+fn release_interrupt() {
+    // SAFETY: restoring the default disposition of SIGINT touches no memory of ours.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_DFL);
     }
 }
 
@@ -677,7 +687,9 @@ fn plan(
     let primary: Vec<&dyn Solver> = primary.iter().map(Box::as_ref).collect();
     let others: Vec<&dyn Solver> = others.iter().map(Box::as_ref).collect();
     catch_interrupt();
-    let mut run = pipeline::solve_portfolio(prepared, &primary, &others, &mut bar)?;
+    let solved = pipeline::solve_portfolio(prepared, &primary, &others, &mut bar);
+    release_interrupt();
+    let mut run = solved?;
     bar.stage("writing the outputs");
     report::write_outputs(&mut run, out, started)?;
     bar.finish();

@@ -504,8 +504,8 @@ fn max_reduction_runs_with_the_default_solver() {
 }
 
 /// Ctrl-C while `plan` solves: the solvers stop, the best plan found so far is written in full
-/// and the exit code is 130 (a Ctrl-C before solving ends the process at once and writes
-/// nothing). Never a half-written folder.
+/// and the exit code is 130 (a Ctrl-C while reading or writing ends the process at once and
+/// writes nothing). Never a half-written folder.
 #[test]
 fn ctrl_c_while_solving_writes_the_best_plan_found_and_exits_130() {
     use std::os::unix::process::ExitStatusExt;
@@ -542,7 +542,7 @@ fn ctrl_c_while_solving_writes_the_best_plan_found_and_exits_130() {
                 assert!(out.join(file).is_file(), "{file} missing");
             }
         }
-        // Still reading: the default disposition ended it, before anything was written.
+        // Reading or writing: the default disposition ended it, and nothing was written.
         (None, Some(2)) => assert!(!out.join("summary.json").exists()),
         // Finished before the signal came (a very fast machine): a complete run.
         (Some(0), _) => assert!(out.join("summary.json").is_file()),
