@@ -420,12 +420,12 @@ pub fn solve_portfolio(
         if names.contains(&solver.name()) {
             continue;
         }
+        names.push(solver.name());
         // After the user's Ctrl-C no further solver starts once there is a plan to keep.
         if observer.stop_requested() && !results.is_empty() {
             skipped.push(solver.name());
             continue;
         }
-        names.push(solver.name());
         let t = Instant::now();
         let solution = solver.solve(&problem, observer)?;
         let solve_s = t.elapsed().as_secs_f64();
