@@ -265,15 +265,7 @@ pub fn write_corporations_csv<W: Write>(out: W, report: &SectorReport) -> io::Re
     ]
     .map(String::from)
     .to_vec();
-    for l in &report.levels {
-        let name = l.level.as_str();
-        if l.level != Level::Own {
-            header.push(format!("{name}_transfer_eur"));
-        }
-        header.push(format!("{name}_shortfall_eur"));
-        header.push(format!("{name}_feasible_share_reduction"));
-        header.push(format!("{name}_feasible_share_dwellings"));
-    }
+    push_level_header(&mut header, report, "transfer_eur");
     w.write_record(&header)?;
     for c in &report.corporation_rows {
         let mut row = vec![
@@ -298,16 +290,42 @@ pub fn write_corporations_csv<W: Write>(out: W, report: &SectorReport) -> io::Re
             money(c.reserve_deficit_eur),
         ];
         for l in &c.levels {
-            if l.level != Level::Own {
-                row.push(money(l.transfer_eur));
-            }
-            row.push(money(l.shortfall_eur));
-            row.push(ratio(l.feasible_share_reduction));
-            row.push(ratio(l.feasible_share_dwellings));
+            push_level_cells(
+                &mut row,
+                l.level,
+                [l.transfer_eur, l.shortfall_eur],
+                [l.feasible_share_reduction, l.feasible_share_dwellings],
+            );
         }
         w.write_record(&row)?;
     }
     w.flush()
+}
+
+/// The per-level columns of the corporation and region tables, in the order
+/// [`push_level_cells`] fills them: a transfer (`{level}_{transfer}`, none at the corporation's
+/// own level), the shortfall left and the two fundable shares.
+fn push_level_header(header: &mut Vec<String>, report: &SectorReport, transfer: &str) {
+    for l in &report.levels {
+        let name = l.level.as_str();
+        if l.level != Level::Own {
+            header.push(format!("{name}_{transfer}"));
+        }
+        header.push(format!("{name}_shortfall_eur"));
+        header.push(format!("{name}_feasible_share_reduction"));
+        header.push(format!("{name}_feasible_share_dwellings"));
+    }
+}
+
+/// One level's cells of a corporation or region row, under [`push_level_header`]'s columns:
+/// `[transfer, shortfall]` in euros, `[reduction, dwellings]` fundable shares.
+fn push_level_cells(row: &mut Vec<String>, level: Level, eur: [f64; 2], shares: [f64; 2]) {
+    if level != Level::Own {
+        row.push(money(eur[0]));
+    }
+    row.push(money(eur[1]));
+    row.push(ratio(shares[0]));
+    row.push(ratio(shares[1]));
 }
 
 /// Writes sector_regions.csv.
@@ -323,15 +341,7 @@ pub fn write_regions_csv<W: Write>(out: W, report: &SectorReport) -> io::Result<
     ]
     .map(String::from)
     .to_vec();
-    for l in &report.levels {
-        let name = l.level.as_str();
-        if l.level != Level::Own {
-            header.push(format!("{name}_transfer_in_eur"));
-        }
-        header.push(format!("{name}_shortfall_eur"));
-        header.push(format!("{name}_feasible_share_reduction"));
-        header.push(format!("{name}_feasible_share_dwellings"));
-    }
+    push_level_header(&mut header, report, "transfer_in_eur");
     w.write_record(&header)?;
     for r in &report.region_rows {
         let mut row = vec![
@@ -343,12 +353,12 @@ pub fn write_regions_csv<W: Write>(out: W, report: &SectorReport) -> io::Result<
             money(r.available_eur),
         ];
         for l in &r.levels {
-            if l.level != Level::Own {
-                row.push(money(l.transfer_eur));
-            }
-            row.push(money(l.shortfall_eur));
-            row.push(ratio(l.feasible_share_reduction));
-            row.push(ratio(l.feasible_share_dwellings));
+            push_level_cells(
+                &mut row,
+                l.level,
+                [l.transfer_eur, l.shortfall_eur],
+                [l.feasible_share_reduction, l.feasible_share_dwellings],
+            );
         }
         w.write_record(&row)?;
     }
