@@ -354,6 +354,71 @@ impl<'p, 'a> PlanState<'p, 'a> {
         }
     }
 
+    /// Whether unit `u`, now untreated, can take `(k, t)` within that year's budget and capacity.
+    fn fits(&self, u: usize, (k, t): (usize, usize)) -> bool {
+        let o = self.p.options;
+        !self.over_budget(
+            t,
+            self.spend[t] + o.cost_eur(u, k, t),
+            self.dwellings[t] + f64::from(o.unit_dwellings[u]),
+        )
+    }
+
+    /// Decides `units` (untreated in this plan) by `price(u, k, t)`, each choice's reduced cost
+    /// at the dual's multipliers (negative: worth taking; "nothing" is 0), within what budgets
+    /// and capacity leave: the unit that would lose most by not getting its best choice that
+    /// still fits (its regret over the next best, or over nothing) is decided first. Under a
+    /// binding budget many units are nearly indifferent between years (the same option, the
+    /// year decided only by the budgets' multipliers, which the dual leaves imprecise in exactly
+    /// those directions): deciding them last lets them fill whatever room the others leave, as
+    /// the LP splits them.
+    pub fn fill_by_regret(
+        &mut self,
+        units: &[usize],
+        price: impl Fn(usize, usize, usize) -> f64 + Sync,
+    ) {
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
+        let wanted: Vec<Vec<(f64, (usize, usize))>> = {
+            let state = &*self;
+            units
+                .par_iter()
+                .map(|&u| {
+                    let mut wanted: Vec<(f64, (usize, usize))> = state
+                        .choices_of(u)
+                        .map(|(k, t)| (price(u, k, t), (k, t)))
+                        .filter(|(rc, _)| *rc < 0.0)
+                        .collect();
+                    wanted.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                    wanted
+                })
+                .collect()
+        };
+        // The regret of a unit and its best choice that fits, against the plan as it stands.
+        let regret = |state: &Self, i: usize| -> Option<(f64, (usize, usize))> {
+            let mut fitting = wanted[i]
+                .iter()
+                .filter(|(_, choice)| state.fits(units[i], *choice));
+            let best = fitting.next()?;
+            let next = fitting.next().map_or(0.0, |c| c.0);
+            Some((next - best.0, best.1))
+        };
+        let mut heap: BinaryHeap<(OrderedRegret, Reverse<usize>)> = (0..units.len())
+            .filter_map(|i| regret(self, i).map(|(r, _)| (OrderedRegret(r), Reverse(i))))
+            .collect();
+        while let Some((OrderedRegret(was), Reverse(i))) = heap.pop() {
+            let Some((now, choice)) = regret(self, i) else {
+                continue;
+            };
+            // A year filled since this unit was queued: it waits for its new turn.
+            if now < was - 1e-9 * was.abs().max(1.0) {
+                heap.push((OrderedRegret(now), Reverse(i)));
+                continue;
+            }
+            self.set(units[i], Some(choice));
+        }
+    }
+
     /// The problem left for other units given what this plan already does: every coupling row's
     /// right-hand side less the plan's contribution, over `options` (a subset of the problem's
     /// options for the units still to decide).
@@ -416,4 +481,22 @@ struct Contribution {
     efg_lifted: f64,
     spend: f64,
     dwellings: f64,
+}
+
+/// A regret ordered by `f64::total_cmp`, for the fill's priority queue.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct OrderedRegret(f64);
+
+impl Eq for OrderedRegret {}
+
+impl PartialOrd for OrderedRegret {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for OrderedRegret {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
 }

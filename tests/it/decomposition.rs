@@ -62,6 +62,81 @@ fn on_the_largest_corporations_stock_the_plan_is_within_two_hundredths_of_a_perc
     assert!(gap <= 2e-4, "gap {:.4} %", gap * 100.0);
 }
 
+/// The benchmark's Mb and Mbc instances (M under a budget of EUR 18,022,160 a year, and a
+/// capacity of 6,500 dwellings a year too): most targets are missed at any plan within the
+/// budget, and the issue asks for a plan within 1 % of the bound. The residual LP alone left
+/// 1.10 % and 1.42 %: the units sure of a year at the multipliers overfilled some years.
+#[test]
+fn under_the_largest_corporations_binding_budget_the_plan_is_within_one_percent() {
+    for extra in [
+        "[budget]\nevery_year = 18022160\n",
+        "[budget]\nevery_year = 18022160\n[capacity]\nevery_year = 6500\n",
+    ] {
+        let prepared = common::prepared(80_000, 1, 80, common::scenario(extra));
+        let run = solve(prepared, &Decomposition::default(), &[], &mut Silent).unwrap();
+        common::check_invariants(&run);
+        assert!(
+            !run.evaluation.all_targets_met(),
+            "{extra}: the budget should bind"
+        );
+        let gap = run.gap().unwrap();
+        assert!(gap <= 0.01, "{extra}: gap {:.3} %", gap * 100.0);
+    }
+}
+
+/// Units indifferent between years (here: the same price in every year) are spread over the
+/// years' budgets by the price fill, not piled into one year and dropped.
+#[test]
+fn the_price_fill_spreads_units_indifferent_between_years_over_every_years_budget() {
+    use heatpath::optimise::model::Penalties;
+    use heatpath::optimise::plan_state::PlanState;
+    use heatpath::optimise::Problem;
+    let prepared = common::prepared(20_000, 1, 7, common::scenario(""));
+    let mut problem = Problem::new(&prepared.options, &prepared.scenario);
+    let o = &prepared.options;
+    let units: Vec<usize> = (0..o.n_units()).collect();
+    // Each unit wants its cheapest option, equally in every year, more the larger the unit.
+    let cheapest: Vec<usize> = units
+        .iter()
+        .map(|&u| {
+            o.of_unit(u)
+                .min_by(|&a, &b| o.cost_eur(u, a, 0).total_cmp(&o.cost_eur(u, b, 0)))
+                .unwrap()
+        })
+        .collect();
+    // A budget for half of them, spread over the years.
+    let all: f64 = units.iter().map(|&u| o.cost_eur(u, cheapest[u], 0)).sum();
+    let budget = all / 2.0 / problem.n_years() as f64;
+    problem.budget_eur = vec![Some(budget); problem.n_years()];
+    let mut state = PlanState::empty(&problem, Penalties::for_problem(&problem));
+    state.fill_by_regret(&units, |u, k, _| {
+        if k == cheapest[u] {
+            -f64::from(o.unit_dwellings[u])
+        } else {
+            0.0
+        }
+    });
+    assert!(state.feasible());
+    let mut spend = vec![0.0; problem.n_years()];
+    for (u, choice) in state.choice.iter().enumerate() {
+        if let Some((k, t)) = *choice {
+            assert_eq!(k, cheapest[u], "unit {u} took an option it was not offered");
+            spend[t] += o.cost_eur(u, k, t);
+        }
+    }
+    let treated = state.choice.iter().filter(|c| c.is_some()).count();
+    assert!(
+        treated < units.len(),
+        "the budget should not fund every unit"
+    );
+    for (t, s) in spend.iter().enumerate() {
+        assert!(
+            *s > 0.8 * budget,
+            "year {t}: only {s:.0} of the {budget:.0} budget spent"
+        );
+    }
+}
+
 #[test]
 fn with_binding_budgets_and_capacity_too() {
     let (bound, lp_bound, run) = compare(
