@@ -415,7 +415,9 @@ impl Baseline {
         let (basis, before) = stock
             .dwellings
             .par_iter()
-            .map(|d| model.basis_and_current(d))
+            .map_init(HeatDemandCache::default, |cache, d| {
+                model.basis_and_current(d, cache)
+            })
             .unzip();
         Baseline { basis, before }
     }
@@ -439,11 +441,13 @@ pub fn build_options(
     let metric = scenario.path.metric;
     let averaging = scenario.path.averaging;
     let done = std::sync::atomic::AtomicUsize::new(0);
+    // One heat-demand cache per batch of units: complexes alike share calculations across
+    // units too (on the sector stock 0.57 M heat balances instead of 3.4 M).
     let per_unit: Vec<(Vec<Candidate>, usize)> = (0..units.len())
         .into_par_iter()
-        .map(|u| {
+        .map_init(HeatDemandCache::default, |cache, u| {
             let result = unit_candidates(
-                stock, units, u, baseline, catalogue, &model, metric, averaging,
+                stock, units, u, baseline, catalogue, &model, metric, averaging, cache,
             );
             if let Some(report) = progress {
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
@@ -551,12 +555,12 @@ fn unit_candidates(
     model: &DwellingModel,
     metric: PathMetric,
     averaging: Averaging,
+    cache: &mut HeatDemandCache,
 ) -> (Vec<Candidate>, usize) {
     let unit = &units.units[u];
     let members = units.members(u);
     let mut candidates = Vec::with_capacity(catalogue.packages.len());
     let mut pruned = 0;
-    let mut cache = HeatDemandCache::default();
     'packages: for (k, package) in catalogue.packages.iter().enumerate() {
         let mut c = Candidate {
             package: k as u16,
@@ -577,13 +581,8 @@ fn unit_candidates(
             }
             changes = true;
             let before = &baseline.before[i];
-            let after = model.performance_after(
-                d,
-                &baseline.basis[i],
-                before,
-                &State::after(&app),
-                &mut cache,
-            );
+            let after =
+                model.performance_after(d, &baseline.basis[i], before, &State::after(&app), cache);
             if package.heating() == Some(HeatingChange::HeatPump)
                 && app.heating != d.heating
                 && !after.low_temp_ready

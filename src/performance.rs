@@ -112,13 +112,30 @@ pub struct DwellingModel<'a> {
 }
 
 impl<'a> DwellingModel<'a> {
-    /// Uncalibrated heat demand of a dwelling in a state.
+    /// Uncalibrated heat demand of a dwelling in a state. A dwelling with the typology's
+    /// geometry is calculated at its usage area ([`crate::model::usage_area_m2`]) with the
+    /// typology's geometry for that area: the same heat demand per m² (its element areas scale
+    /// with the floor area), and the same bits for every dwelling that shares the calculation in
+    /// a [`HeatDemandCache`], whichever of them is calculated first (so that a run gives the same
+    /// figures on any number of threads).
     fn raw_heat_demand(&self, dwelling: &Dwelling, state: &State) -> f64 {
+        let (floor_area_m2, geometry) = if has_typical_geometry(dwelling) {
+            let area = crate::model::usage_area_m2(dwelling.floor_area_m2);
+            let geometry = crate::typology::typical_geometry(
+                dwelling.dwelling_type,
+                dwelling.build_year,
+                area,
+                dwelling.position,
+            );
+            (area, geometry)
+        } else {
+            (dwelling.floor_area_m2, dwelling.geometry)
+        };
         heat_demand_kwh_m2(
             self.params,
             &ThermalState {
-                floor_area_m2: dwelling.floor_area_m2,
-                geometry: dwelling.geometry,
+                floor_area_m2,
+                geometry,
                 envelope: state.envelope,
                 ventilation: state.ventilation,
             },
@@ -169,20 +186,34 @@ impl<'a> DwellingModel<'a> {
     /// The dwelling's calibration and standaard.
     pub fn basis(&self, dwelling: &Dwelling) -> DwellingBasis {
         let current = State::current(dwelling);
-        self.basis_with_raw_heat_demand(dwelling, self.raw_heat_demand(dwelling, &current))
+        self.basis_with_raw_heat_demand(
+            dwelling,
+            self.raw_heat_demand(dwelling, &current),
+            has_typical_geometry(dwelling),
+        )
     }
 
     /// The dwelling's calibration and standaard, and its performance today, with one heat-balance
     /// calculation.
-    pub fn basis_and_current(&self, dwelling: &Dwelling) -> (DwellingBasis, Performance) {
+    pub fn basis_and_current(
+        &self,
+        dwelling: &Dwelling,
+        cache: &mut HeatDemandCache,
+    ) -> (DwellingBasis, Performance) {
         let current = State::current(dwelling);
-        let raw = self.raw_heat_demand(dwelling, &current);
-        let basis = self.basis_with_raw_heat_demand(dwelling, raw);
+        let typical = has_typical_geometry(dwelling);
+        let raw = cache.raw_heat_demand_kwh_m2(self, dwelling, typical, &current);
+        let basis = self.basis_with_raw_heat_demand(dwelling, raw, typical);
         let before = self.performance_with_raw_heat_demand(dwelling, &basis, &current, raw);
         (basis, before)
     }
 
-    fn basis_with_raw_heat_demand(&self, dwelling: &Dwelling, model_qh: f64) -> DwellingBasis {
+    fn basis_with_raw_heat_demand(
+        &self,
+        dwelling: &Dwelling,
+        model_qh: f64,
+        has_typical_geometry: bool,
+    ) -> DwellingBasis {
         let als_ag = als_over_ag(self.params, dwelling.floor_area_m2, &dwelling.geometry);
         let standaard_kwh_m2 =
             isolatiestandaard_kwh_m2(dwelling.dwelling_type, dwelling.build_year, als_ag);
@@ -212,13 +243,7 @@ impl<'a> DwellingModel<'a> {
             calibration,
             standaard_kwh_m2,
             low_temperature_radiators_limit_kwh_m2,
-            has_typical_geometry: dwelling.geometry
-                == crate::typology::typical_geometry(
-                    dwelling.dwelling_type,
-                    dwelling.build_year,
-                    dwelling.floor_area_m2,
-                    dwelling.position,
-                ),
+            has_typical_geometry,
         }
     }
 
@@ -269,7 +294,8 @@ impl<'a> DwellingModel<'a> {
         {
             before.qh_nd_kwh_m2
         } else {
-            cache.raw_heat_demand_kwh_m2(self, dwelling, basis, state) * basis.calibration.qh_factor
+            cache.raw_heat_demand_kwh_m2(self, dwelling, basis.has_typical_geometry, state)
+                * basis.calibration.qh_factor
         };
         self.performance_with_heat_demand(dwelling, basis, state, qh)
     }
@@ -340,19 +366,21 @@ impl<'a> DwellingModel<'a> {
     }
 }
 
-/// Heat demands already computed for the dwellings of one unit, over all its packages (those
-/// that differ only in the heating share an envelope, and so a calculation). A dwelling with the typology's
-/// geometry (all element areas proportional to its floor area) has a heat demand per m² that
-/// depends on its type, period, position, floor area to 5 m² (`model::usage_area_m2`, through
-/// NTA 8800's occupants and ventilation capacity) and thermal state only, so dwellings of a
-/// complex that share those share one heat-balance calculation. Other dwellings are always calculated.
+/// Heat demands already computed, shared by the dwellings of many units and all their packages
+/// (those that differ only in the heating share an envelope, and so a calculation). A dwelling
+/// with the typology's geometry (all element areas proportional to its floor area) has a heat
+/// demand per m² that depends on its type, period, position, floor area to 5 m²
+/// (`model::usage_area_m2`, through NTA 8800's occupants and ventilation capacity) and thermal
+/// state only, so such dwellings share one heat-balance calculation across complexes alike.
+/// Other dwellings are always calculated. A cache holds for one model's parameters: make one
+/// per run (or per batch of units), never across scenarios.
 #[derive(Debug, Default)]
 pub struct HeatDemandCache {
-    entries: Vec<(ThermalKey, f64)>,
+    entries: std::collections::HashMap<ThermalKey, f64, BuildKeyHasher>,
 }
 
 /// What decides a proportional-geometry dwelling's heat demand per m².
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct ThermalKey {
     dwelling_type: crate::typology::DwellingType,
     // The typology's proportions depend on the construction period.
@@ -363,16 +391,21 @@ struct ThermalKey {
     envelope: [u64; 6],
 }
 
+/// Entries above which a cache starts afresh, so that its memory stays bounded (a few MB) on
+/// any stock.
+const CACHE_ENTRIES: usize = 1 << 16;
+
 impl HeatDemandCache {
-    /// The uncalibrated Q_H,nd (kWh/m² yr) of `dwelling` (whose basis is `basis`) in `state`.
+    /// The uncalibrated Q_H,nd (kWh/m² yr) of `dwelling` in `state`; `typical` says whether
+    /// the dwelling has the typology's geometry ([`DwellingBasis::has_typical_geometry`]).
     pub fn raw_heat_demand_kwh_m2(
         &mut self,
         model: &DwellingModel,
         dwelling: &Dwelling,
-        basis: &DwellingBasis,
+        typical: bool,
         state: &State,
     ) -> f64 {
-        if !basis.has_typical_geometry {
+        if !typical {
             return model.raw_heat_demand(dwelling, state);
         }
         let e = &state.envelope;
@@ -392,12 +425,74 @@ impl HeatDemandCache {
             ]
             .map(f64::to_bits),
         };
-        if let Some(&(_, qh)) = self.entries.iter().find(|(k, _)| *k == key) {
+        if let Some(&qh) = self.entries.get(&key) {
             return qh;
         }
+        if self.entries.len() >= CACHE_ENTRIES {
+            self.entries.clear();
+        }
         let qh = model.raw_heat_demand(dwelling, state);
-        self.entries.push((key, qh));
+        self.entries.insert(key, qh);
         qh
+    }
+}
+
+/// Whether `dwelling`'s element areas are the typology's for its type, build year, floor area
+/// and position (then its heat demand per m² can be shared, see [`HeatDemandCache`]).
+fn has_typical_geometry(dwelling: &Dwelling) -> bool {
+    dwelling.geometry
+        == crate::typology::typical_geometry(
+            dwelling.dwelling_type,
+            dwelling.build_year,
+            dwelling.floor_area_m2,
+            dwelling.position,
+        )
+}
+
+/// A multiply-and-rotate hasher for the cache's keys (as rustc's FxHash): the keys are small and
+/// not chosen by an adversary, and SipHash would cost a fair share of what the cache saves.
+#[derive(Debug, Default, Clone, Copy)]
+struct BuildKeyHasher;
+
+impl std::hash::BuildHasher for BuildKeyHasher {
+    type Hasher = KeyHasher;
+    fn build_hasher(&self) -> KeyHasher {
+        KeyHasher(0)
+    }
+}
+
+/// See [`BuildKeyHasher`].
+struct KeyHasher(u64);
+
+impl KeyHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+    fn write_isize(&mut self, n: isize) {
+        self.add(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
@@ -416,6 +511,51 @@ mod tests {
         )
         .unwrap();
         stock.dwellings[0].clone()
+    }
+
+    /// The shared calculation at the usage area stands for the dwelling's own: the heat demand
+    /// per m² of a typical-geometry dwelling does not depend on where in its 5 m² step its floor
+    /// area lies.
+    #[test]
+    fn a_typical_dwelling_has_the_heat_demand_of_its_usage_area() {
+        use crate::typology::{typical_envelope, typical_geometry, DwellingType, Position};
+        let params = ModelParams::default();
+        for (dwelling_type, build_year, position) in [
+            (DwellingType::TerracedMid, 1970, None),
+            (DwellingType::Detached, 1930, None),
+            (DwellingType::ApartmentGallery, 1985, Some(Position::Top)),
+            (DwellingType::SemiDetached, 2012, None),
+        ] {
+            for area in [52.6, 88.0, 103.2, 117.49, 151.0] {
+                let exact = heat_demand_kwh_m2(
+                    &params,
+                    &ThermalState {
+                        floor_area_m2: area,
+                        geometry: typical_geometry(dwelling_type, build_year, area, position),
+                        envelope: typical_envelope(dwelling_type, build_year, position),
+                        ventilation: crate::typology::default_ventilation(
+                            crate::typology::ConstructionPeriod::of_year(build_year),
+                        ),
+                    },
+                );
+                let usage = crate::model::usage_area_m2(area);
+                let shared = heat_demand_kwh_m2(
+                    &params,
+                    &ThermalState {
+                        floor_area_m2: usage,
+                        geometry: typical_geometry(dwelling_type, build_year, usage, position),
+                        envelope: typical_envelope(dwelling_type, build_year, position),
+                        ventilation: crate::typology::default_ventilation(
+                            crate::typology::ConstructionPeriod::of_year(build_year),
+                        ),
+                    },
+                );
+                assert!(
+                    (exact - shared).abs() <= 1e-9 * exact,
+                    "{dwelling_type:?} {build_year} {area} m²: {exact} against {shared}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -291,6 +291,11 @@ impl<'p, 'a> PlanState<'p, 'a> {
         best
     }
 
+    /// The penalties that weigh this plan's missed targets.
+    pub fn penalties(&self) -> Penalties {
+        self.penalties
+    }
+
     /// Discounted investment of the plan.
     pub fn cost(&self) -> f64 {
         self.cost
