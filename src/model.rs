@@ -497,12 +497,17 @@ fn occupants(floor_area_m2: f64) -> f64 {
 
 /// NTA 8800 table 11.5 (dwellings): control factor f_ctrl of the ventilation system: natural A1
 /// 1.00, exhaust C1 1.00, demand-controlled exhaust with CO2 control and zoning C5a 0.56, balanced
-/// D2 1.00.
+/// D2 1.00, balanced with CO2 control in the living room and bedrooms and zoning D5a/D5b 0.52.
+/// Values as transcribed from NTA 8800 in OpenAEC-Foundation/open-energy-studio
+/// (`crates/nta8800-core/src/ventilation.rs`, `SystemVariant::control_factor`; the variant of a
+/// surveyed system follows ISSO 82.1 tables 11.4–11.6 in `opname/ventilation.rs`). The variants
+/// between (D3 0.80, D4a/b 0.90/0.80, D5c 0.59, C3/C4) are not told apart here.
 fn ventilation_control_factor(ventilation: Ventilation) -> f64 {
     match ventilation {
         Ventilation::Natural | Ventilation::MechanicalExhaust => 1.0,
         Ventilation::MechanicalExhaustDemand => 0.56,
         Ventilation::BalancedHeatRecovery => 1.0,
+        Ventilation::BalancedHeatRecoveryDemand => 0.52,
     }
 }
 
@@ -531,7 +536,9 @@ pub fn heat_loss(params: &ModelParams, state: &ThermalState) -> HeatLoss {
     let ground_w_k =
         g.ground_floor_m2 * u_opaque(R_SI_FLOOR, e.floor_rc, params.crawlspace_resistance_m2k_w);
     let recovery = match state.ventilation {
-        Ventilation::BalancedHeatRecovery => params.heat_recovery_efficiency,
+        Ventilation::BalancedHeatRecovery | Ventilation::BalancedHeatRecoveryDemand => {
+            params.heat_recovery_efficiency
+        }
         _ => 0.0,
     };
     let usage_area = usage_area_m2(state.floor_area_m2);
@@ -832,7 +839,11 @@ pub fn energy_use(
         Ventilation::MechanicalExhaust | Ventilation::MechanicalExhaustDemand => {
             params.exhaust_fan_kwh
         }
-        Ventilation::BalancedHeatRecovery => params.balanced_fan_kwh,
+        // Demand control lowers the fans' energy too (NTA 8800 11.132); the assumed yearly figure
+        // is kept for both balanced systems.
+        Ventilation::BalancedHeatRecovery | Ventilation::BalancedHeatRecoveryDemand => {
+            params.balanced_fan_kwh
+        }
     };
     use_.pv_kwh = systems.solar_pv_kwp.max(0.0) * params.pv_yield_kwh_per_kwp;
     use_.ep2_kwh_m2 = (use_.gas_kwh * params.primary_factor_gas
@@ -1005,6 +1016,21 @@ mod tests {
         let mut balanced = base;
         balanced.ventilation = Ventilation::BalancedHeatRecovery;
         assert!(heat_demand_kwh_m2(&p, &balanced) < q0);
+        // CO2 control and zoning (D5a, f_ctrl 0.52) halves the system's share of H_V; the
+        // infiltration share stays.
+        let mut demand = balanced;
+        demand.ventilation = Ventilation::BalancedHeatRecoveryDemand;
+        assert!(heat_demand_kwh_m2(&p, &demand) < heat_demand_kwh_m2(&p, &balanced));
+        let infiltration = heat_loss(
+            &ModelParams {
+                ventilation_flow_factor: 0.0,
+                ..p.clone()
+            },
+            &balanced,
+        )
+        .ventilation_w_k;
+        let system = |s: &ThermalState| heat_loss(&p, s).ventilation_w_k - infiltration;
+        assert!((system(&demand) / system(&balanced) - 0.52).abs() < 1e-9);
         // No set-back heats longer: more demand.
         let continuous = ModelParams {
             setback_hours_per_day: 0.0,
