@@ -68,9 +68,10 @@ const LEVELLING_INTERNAL_W_M2K: f64 = 2.0;
 const VENTILATION_CAPACITY_DM3_S_M2: f64 = 0.5;
 const VENTILATION_MINIMUM_DM3_S: f64 = 35.0;
 
-/// Global model parameters, with defaults and validation. Values marked *calibrated* were fitted
-/// so that the default typology reproduces RVO's six reference dwellings; the rest are assumptions
-/// or published figures as each field says.
+/// Global model parameters, with defaults and validation. Values marked *Fitted* rest on RVO's
+/// reference dwellings (`tests/it/rvo_fit.rs` reproduces the fit), values marked *calibrated* on
+/// the published figures of the corporation stock; the rest are assumptions or published figures
+/// as each field says.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ModelParams {
@@ -95,7 +96,10 @@ pub struct ModelParams {
     /// Ventilation flow over NTA 8800's required capacity f_τ·q_spec·Ag (table 11.8: 0.5
     /// dm³/s·m², at least 35 dm³/s per dwelling) times the system's control factor f_ctrl
     /// (table 11.5): what the pressure balance of NTA 8800 chapter 11 adds for the way supply and
-    /// exhaust really run, lumped for one zone. *Fitted* on RVO's reference dwellings.
+    /// exhaust really run, lumped for one zone. *Fitted* (with the other two) to RVO's element values of the four ground-level reference
+    /// dwellings in four variants, least squares on the log error: `tests/it/rvo_fit.rs` recomputes
+    /// the optimum and holds this default at it. (1.30 when it was fitted outside
+    /// the repository.)
     pub ventilation_flow_factor: f64,
     /// Heat-recovery efficiency of balanced ventilation as it works in the dwelling: NTA 8800
     /// table 11.18 counterflow exchanger 0.80 less duct and imbalance losses (practice factor
@@ -105,11 +109,12 @@ pub struct ModelParams {
     /// flow at 1 Pa (qv10 / 10^0.67 = 0.214·qv10), half of it entering.
     pub infiltration_factor: f64,
     /// Thermal-bridge surcharge ΔU on every outside element (W/m²K), as NTA 8800's forfaitary
-    /// ΔU_for treatment. *Fitted* on RVO's reference dwellings.
+    /// ΔU_for treatment. *Fitted* with the other two (`tests/it/rvo_fit.rs`).
     pub thermal_bridge_w_m2k: f64,
     /// Thermal resistance of the crawlspace and the ground under a floor (m²K/W), added to the
     /// floor's R_si + Rc; the floor loses heat against the annual mean outdoor temperature
-    /// (NTA 8800 7.14, annex D). *Fitted* on RVO's reference dwellings.
+    /// (NTA 8800 7.14, annex D). *Fitted* with the other two (`tests/it/rvo_fit.rs`; 0.40 when it
+    /// was fitted outside the repository; the least determined of the three: 0.5–0.8 fit about as well).
     pub crawlspace_resistance_m2k_w: f64,
     /// Weight of floors over the ground or a crawlspace in Als/Ag (isolatiestandaard: 0.7).
     pub floor_b_factor: f64,
@@ -187,11 +192,11 @@ impl Default for ModelParams {
             heat_capacity_kj_m2k: 180.0,
             solar_shading_factor: 1.0,
             window_frame_fraction: 0.25,
-            ventilation_flow_factor: 1.30,
+            ventilation_flow_factor: 1.33,
             heat_recovery_efficiency: 0.75,
             infiltration_factor: 0.107,
             thermal_bridge_w_m2k: 0.18,
-            crawlspace_resistance_m2k_w: 0.40,
+            crawlspace_resistance_m2k_w: 0.63,
             floor_b_factor: 0.7,
             boiler_space_efficiency: 1.04,
             boiler_tap_water_efficiency: 0.76,
