@@ -262,7 +262,7 @@ fn rvo_package_with_demand_controlled_exhaust() {
             100.0 * error
         );
     }
-    // The mid-terrace lands at −13 %: held at 15 %, the 10 % target holds for the current states.
+    // The mid-terrace lands at −12 %: held at 15 %, the 10 % target holds for the current states.
     assert!(worst <= 0.15, "largest error {:.1} %", 100.0 * worst);
 }
 
