@@ -1006,7 +1006,7 @@ impl Catalogue {
                         entry,
                         "ventilation",
                         v.to_string(),
-                        "mechanical_exhaust, mechanical_exhaust_demand or balanced_heat_recovery",
+                        "mechanical_exhaust, mechanical_exhaust_demand, balanced_heat_recovery or balanced_heat_recovery_demand",
                     ));
                 }
             }

@@ -21,6 +21,7 @@ mod it {
     mod readme;
     mod reports;
     mod rvo_elements;
+    mod rvo_fit;
     mod rvo_reference;
     mod sector;
     mod snapshots;

@@ -89,7 +89,7 @@ columns! {
     /// Space-heating system.
     Heating = "heating", "gas_boiler | hybrid_heat_pump | heat_pump | district_heating | electric | other", ["verwarming", "installatie", "verwarmingsinstallatie", "warmteopwekking", "verwarmingssysteem"],
     /// Ventilation system.
-    Ventilation = "ventilation", "natural | mechanical_exhaust | balanced_heat_recovery", ["ventilatie", "ventilatiesysteem"],
+    Ventilation = "ventilation", "natural | mechanical_exhaust | mechanical_exhaust_demand | balanced_heat_recovery | balanced_heat_recovery_demand", ["ventilatie", "ventilatiesysteem"],
     /// Year the boiler was installed.
     BoilerInstallYear = "boiler_install_year", "year", ["bouwjaar_ketel", "installatiejaar_ketel", "jaar_ketel", "ketel_jaar", "plaatsingsjaar_ketel"],
     /// A district-heating network can connect this dwelling.

@@ -4,10 +4,11 @@
 //! `typical_envelope`, `default_ventilation`) and compared on Q_H,nd and the isolatiestandaard.
 //!
 //! The fitted global parameters of the heat balance (`ventilation_flow_factor`,
-//! `thermal_bridge_w_m2k`, `crawlspace_resistance_m2k_w`) were fitted to the four ground-level
-//! dwellings of `rvo_reference_dwellings.csv` (their RVO element values, in four variants each);
-//! those rows are marked fitted, the other rows were used in no fit and are reported separately
-//! as held out. `cargo test --release --test tests rvo_reference -- --nocapture` prints the table.
+//! `thermal_bridge_w_m2k`, `crawlspace_resistance_m2k_w`) are fitted to the four ground-level
+//! dwellings of `rvo_reference_dwellings.csv` (their RVO element values, in four variants each;
+//! `rvo_fit.rs` reproduces the fit); those rows are marked fitted, the other rows were used in no
+//! fit and are reported separately as held out. `cargo test --release --test tests rvo_reference
+//! -- --nocapture` prints the table.
 
 use heatpath::model::{
     als_over_ag, heat_demand_kwh_m2, isolatiestandaard_kwh_m2, ModelParams, ThermalState,
@@ -154,11 +155,13 @@ fn typology_by_period_reproduces_the_rvo_periods_table() {
             r.std_rvo
         );
     }
-    // The targets: a mean absolute error of at most 5 %, no row beyond 12 %. The largest row, the
-    // detached up-to-1964 example (+12.7 %), misses the second by 0.7 points: it is held at 13 %.
+    // The targets: a mean absolute error of at most 5 %, no row beyond 12 %. The largest row is
+    // the detached up-to-1964 example (+9.2 %; +12.7 % with the parameters fitted outside the
+    // repository): its current state is better than its transcribed elements, see
+    // `detached_up_to_1964_is_off_in_its_current_elements` in `rvo_elements.rs`.
     let (mae, max) = mae_and_max(&all);
     assert!(mae <= 0.05, "mean absolute error {:.1} %", 100.0 * mae);
-    assert!(max <= 0.13, "largest error {:.1} %", 100.0 * max);
+    assert!(max <= 0.12, "largest error {:.1} %", 100.0 * max);
     let (mae_held, _) = mae_and_max(&held);
     assert!(mae_held <= 0.05, "held out: {:.1} %", 100.0 * mae_held);
     let (mae_post, max_post) = mae_and_max(&post_2006);
