@@ -55,8 +55,9 @@ enum Command {
         /// Solve the exact model with integer choices (branch and bound; small instances).
         #[arg(long)]
         milp: bool,
-        /// Time limit per solver (each LP or MILP solve, the decomposition's dual ascent), in
-        /// seconds (at most a week); the status says when it stopped a solver.
+        /// Time limit for solving, in seconds (at most a week): every solver the run starts
+        /// (`auto`'s and `--compare`'s together) stops by it with its best plan, and the status
+        /// says what the limit stopped.
         #[arg(long, value_parser = parse_seconds)]
         time_limit: Option<f64>,
         /// Also run these solvers on the same problem and compare cost, bound, gap and time
@@ -303,7 +304,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let lp = Lp {
                 backend,
                 milp,
-                time_limit: time_limit.map(Duration::from_secs_f64),
+                time_limit: None,
                 node_limit: None,
             };
             plan(
@@ -311,6 +312,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 &out,
                 solver,
                 lp,
+                time_limit.map(Duration::from_secs_f64),
                 compare,
                 export_mps.as_deref(),
                 cli.quiet,
@@ -640,6 +642,7 @@ fn plan(
     out: &Path,
     solver: SolverArg,
     lp: Lp,
+    time_limit: Option<Duration>,
     compare: Vec<SolverArg>,
     export_mps: Option<&Path>,
     quiet: bool,
@@ -649,14 +652,10 @@ fn plan(
     pipeline::check_output(scenario, out, &files)?;
     // `auto` stands for several solvers (by size and mode); the pipeline keeps the best plan of
     // every solver it runs, `--compare` ones included.
-    let time_limit = lp.time_limit;
-    let decomposition = Decomposition {
-        time_limit,
-        ..Decomposition::default()
-    };
+    let decomposition = Decomposition::default();
     let solvers_of = |s: SolverArg, units: usize, mode: Mode| -> Vec<Box<dyn Solver>> {
         match s {
-            SolverArg::Auto => auto_solvers(units, mode, Lp { milp: false, ..lp }, time_limit),
+            SolverArg::Auto => auto_solvers(units, mode, Lp { milp: false, ..lp }),
             SolverArg::Greedy => vec![Box::new(Greedy)],
             SolverArg::Lp => vec![Box::new(lp)],
             SolverArg::Decomposition => vec![Box::new(decomposition)],
@@ -687,7 +686,7 @@ fn plan(
     let primary: Vec<&dyn Solver> = primary.iter().map(Box::as_ref).collect();
     let others: Vec<&dyn Solver> = others.iter().map(Box::as_ref).collect();
     catch_interrupt();
-    let solved = pipeline::solve_portfolio(prepared, &primary, &others, &mut bar);
+    let solved = pipeline::solve_portfolio(prepared, &primary, &others, time_limit, &mut bar);
     release_interrupt();
     let mut run = solved?;
     bar.stage("writing the outputs");

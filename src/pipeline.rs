@@ -2,7 +2,7 @@
 //! options, solve, evaluate. The binary calls this and the report writers; tests call it too.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -391,7 +391,31 @@ pub fn solve(
     others: &[&dyn Solver],
     observer: &mut dyn Observer,
 ) -> Result<PlanRun, Error> {
-    solve_portfolio(prepared, &[primary], others, observer)
+    solve_portfolio(prepared, &[primary], others, None, observer)
+}
+
+/// The run's limits as the solvers see them: the caller's observer (progress, Ctrl-C) with the
+/// run's deadline added.
+struct Limited<'o> {
+    observer: &'o mut dyn Observer,
+    deadline: Option<Instant>,
+}
+
+impl Observer for Limited<'_> {
+    fn observe(&mut self, progress: &crate::optimise::Progress) {
+        self.observer.observe(progress);
+    }
+
+    fn stop_requested(&self) -> bool {
+        self.observer.stop_requested()
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        match (self.deadline, self.observer.deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 /// Relative tolerance within which two penalised objectives are the same plan value.
@@ -404,16 +428,25 @@ const SAME_VALUE: f64 = 1e-9;
 /// solver found it; on a tie the earlier solver's. When a solver proved the integer optimum and
 /// the kept plan is as good, the kept plan is optimal. The comparison rows (every solver run, in
 /// order) are kept when `others` is not empty.
+///
+/// `time_limit` is the whole run's (`--time-limit`): every solver stops by the same deadline,
+/// counted from here, and once it has passed no further solver starts (the note names them).
 pub fn solve_portfolio(
     prepared: Prepared,
     primary: &[&dyn Solver],
     others: &[&dyn Solver],
+    time_limit: Option<Duration>,
     observer: &mut dyn Observer,
 ) -> Result<PlanRun, Error> {
     let mut prepared = prepared;
     let mut results = Vec::new();
     let mut names: Vec<&'static str> = Vec::new();
     let mut skipped: Vec<&'static str> = Vec::new();
+    let mut out_of_time: Vec<&'static str> = Vec::new();
+    let observer = &mut Limited {
+        observer,
+        deadline: time_limit.map(|limit| Instant::now() + limit),
+    };
     // One problem for every solver: they only read it.
     let problem = Problem::new(&prepared.options, &prepared.scenario);
     for &solver in primary.iter().chain(others) {
@@ -424,6 +457,10 @@ pub fn solve_portfolio(
         // After the user's Ctrl-C no further solver starts once there is a plan to keep.
         if observer.stop_requested() && !results.is_empty() {
             skipped.push(solver.name());
+            continue;
+        }
+        if observer.deadline().is_some_and(|d| Instant::now() >= d) && !results.is_empty() {
+            out_of_time.push(solver.name());
             continue;
         }
         let t = Instant::now();
@@ -504,6 +541,7 @@ pub fn solve_portfolio(
     let shadow_prices = results
         .iter()
         .find_map(|r| r.1.details.shadow_prices.clone());
+    let deadline_passed = observer.deadline().is_some_and(|d| Instant::now() >= d);
     let (solver, mut solution, evaluation, _, _) = results.swap_remove(best);
     solution.lower_bound_eur = best_bound;
     if solution.details.lp_bound_eur.is_none() {
@@ -521,7 +559,13 @@ pub fn solve_portfolio(
             "stopped by the user (Ctrl-C) before {} ran; the plan is the best of those that did",
             skipped.join(", ")
         ));
-    } else if primary.len() > 1 && solution.status == SolveStatus::Limit {
+    } else if !out_of_time.is_empty() {
+        solution.termination = Termination::TimeLimit;
+        solution.notes.push(format!(
+            "the time limit was reached before {} ran; the plan is the best of those that did",
+            out_of_time.join(", ")
+        ));
+    } else if primary.len() > 1 && solution.status == SolveStatus::Limit && !deadline_passed {
         // Under `auto` a solver's own budget (the branch and bound's nodes) is not the user's
         // limit: the plan kept is the best of several, with its gap to the bound.
         solution.status = SolveStatus::Feasible;

@@ -842,10 +842,7 @@ impl Solver for Decomposition {
         let mut converged = m == 0;
         let mut termination = Termination::IterationLimit;
         while !converged && (iterations as usize) < self.max_iterations {
-            if self
-                .time_limit
-                .is_some_and(|limit| started.elapsed() > limit)
-            {
+            if super::time_left(self.time_limit, started, observer).is_some_and(|t| t.is_zero()) {
                 notes.push("decomposition: stopped at the time limit".into());
                 termination = Termination::TimeLimit;
                 break;

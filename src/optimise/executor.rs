@@ -1,5 +1,6 @@
-//! What `--solver auto` and `sector` run: the choice of solvers by instance size and mode, each
-//! with the user's time limit. The run itself (solving, evaluating, keeping the best plan) is
+//! What `--solver auto` and `sector` run: the choice of solvers by instance size and mode. The
+//! user's time limit is the run's, not a solver's: the pipeline gives every solver the same
+//! deadline. The run itself (solving, evaluating, keeping the best plan) is
 //! [`crate::pipeline::solve_portfolio`]: solvers only propose plans, the evaluator judges them.
 
 use std::time::Duration;
@@ -49,44 +50,31 @@ pub const AUTO_MILP_SMALL_UNITS: usize = 100;
 pub const AUTO_MILP_NODES_LARGER: u64 = 2_000;
 
 /// The solvers `auto` runs on a problem of `units` decision units in `mode`, with `lp` the LP
-/// settings (backend) and `time_limit` the user's limit per solver. The pipeline keeps the
-/// cheapest of their plans.
+/// settings (backend). The pipeline keeps the cheapest of their plans.
 ///
 /// - `max_reduction`: the greedy solver (the exact solvers plan to meet targets);
 /// - up to [`AUTO_DECOMPOSITION_UNITS`]: the LP with rounding, the decomposition and the greedy
 ///   solver (each well under a second there), and up to [`AUTO_MILP_UNITS`] the MILP too;
 /// - above: the decomposition.
-pub fn auto_solvers(
-    units: usize,
-    mode: Mode,
-    lp: Lp,
-    time_limit: Option<Duration>,
-) -> Vec<Box<dyn Solver>> {
-    let decomposition = Decomposition {
-        time_limit,
-        ..Decomposition::default()
-    };
+pub fn auto_solvers(units: usize, mode: Mode, lp: Lp) -> Vec<Box<dyn Solver>> {
+    let decomposition = Decomposition::default();
     if mode == Mode::MaxReduction {
         return vec![Box::new(Greedy)];
     }
     if units > AUTO_DECOMPOSITION_UNITS {
         return vec![Box::new(decomposition)];
     }
-    let relaxation = Lp {
-        milp: false,
-        time_limit,
-        ..lp
-    };
+    let relaxation = Lp { milp: false, ..lp };
     let mut solvers: Vec<Box<dyn Solver>> = vec![
         Box::new(relaxation),
         Box::new(decomposition),
         Box::new(Greedy),
     ];
     if units <= AUTO_MILP_UNITS {
-        let cap = Duration::from_secs_f64(AUTO_MILP_SECONDS);
         solvers.push(Box::new(Lp {
             milp: true,
-            time_limit: Some(time_limit.map_or(cap, |limit| limit.min(cap))),
+            // Its own cap; the user's limit is the run's deadline, which stops it sooner.
+            time_limit: Some(Duration::from_secs_f64(AUTO_MILP_SECONDS)),
             node_limit: Some(if units <= AUTO_MILP_TINY_UNITS {
                 AUTO_MILP_NODES_TINY
             } else if units <= AUTO_MILP_SMALL_UNITS {
@@ -106,14 +94,11 @@ pub fn auto_solvers(
 /// sector from 3.9 s to 53 s on 200,000 dwellings, and its clock cap made two runs differ. The
 /// decomposition's bound still certifies each task's gap, and its plans are the same on any
 /// machine.
-pub fn sector_solvers(mode: Mode, time_limit: Option<Duration>) -> Vec<Box<dyn Solver>> {
+pub fn sector_solvers(mode: Mode) -> Vec<Box<dyn Solver>> {
     if mode == Mode::MaxReduction {
         return vec![Box::new(Greedy)];
     }
-    vec![Box::new(Decomposition {
-        time_limit,
-        ..Decomposition::default()
-    })]
+    vec![Box::new(Decomposition::default())]
 }
 
 #[cfg(test)]
@@ -128,20 +113,17 @@ mod tests {
     fn auto_runs_every_cheap_solver_on_small_stocks_and_the_decomposition_on_large_ones() {
         let lp = Lp::default();
         assert_eq!(
-            names(&auto_solvers(8, Mode::MeetTargets, lp, None)),
+            names(&auto_solvers(8, Mode::MeetTargets, lp)),
             ["lp", "decomposition", "greedy", "milp"]
         );
         assert_eq!(
-            names(&auto_solvers(500, Mode::MeetTargets, lp, None)),
+            names(&auto_solvers(500, Mode::MeetTargets, lp)),
             ["lp", "decomposition", "greedy"]
         );
         assert_eq!(
-            names(&auto_solvers(5_000, Mode::MeetTargets, lp, None)),
+            names(&auto_solvers(5_000, Mode::MeetTargets, lp)),
             ["decomposition"]
         );
-        assert_eq!(
-            names(&auto_solvers(8, Mode::MaxReduction, lp, None)),
-            ["greedy"]
-        );
+        assert_eq!(names(&auto_solvers(8, Mode::MaxReduction, lp)), ["greedy"]);
     }
 }

@@ -214,6 +214,10 @@ impl Solver for Lp {
         if let Some(why) = super::unsupported(self, p.mode) {
             return Err(OptimiseError::Unsupported(why));
         }
+        // The shorter of this solver's own limit and the run's deadline, at each solve.
+        let started = std::time::Instant::now();
+        let left = |observer: &dyn Observer| super::time_left(self.time_limit, started, observer);
+        let limited = self.time_limit.is_some() || observer.deadline().is_some();
         let mut stages = Vec::new();
         let mut clock = std::time::Instant::now();
         let mut lap = |name: &'static str, stages: &mut Vec<(&'static str, f64)>| {
@@ -232,11 +236,11 @@ impl Solver for Lp {
             done: 1,
             total: 3,
         });
-        let relaxation = match solve_model(&model, self.backend, false, self.time_limit) {
+        let relaxation = match solve_model(&model, self.backend, false, left(&*observer)) {
             Ok(relaxation) => relaxation,
             // The clock struck before the relaxation had a point: a limit, not an error. The
             // greedy plan (instant, within budgets and capacity) is the plan.
-            Err(e) if self.time_limit.is_some() => {
+            Err(e) if limited => {
                 let mut solution = super::greedy::Greedy.solve(p, observer)?;
                 solution.status = SolveStatus::Limit;
                 solution.termination = Termination::TimeLimit;
@@ -253,7 +257,7 @@ impl Solver for Lp {
         let duals = match &relaxation.duals {
             Some(d) => Some(d.clone()),
             // microlp has no duals: an interior-point solve of the same model gives them.
-            None => match solve_model(&model, Backend::Clarabel, false, self.time_limit) {
+            None => match solve_model(&model, Backend::Clarabel, false, left(&*observer)) {
                 Ok(o) => o.duals,
                 Err(e) => {
                     notes.push(format!("shadow prices unavailable: {e}"));
@@ -294,7 +298,7 @@ impl Solver for Lp {
                 &hard,
                 self.backend,
                 true,
-                self.time_limit,
+                left(&*observer),
                 self.node_limit,
                 &hint,
             );
@@ -360,7 +364,7 @@ impl Solver for Lp {
                 }
                 // Stopped before an integer point: doing nothing is always feasible, and the
                 // rounded relaxation is a plan; the limit is the status, not an error.
-                Err(e) if self.time_limit.is_some() || self.node_limit.is_some() => {
+                Err(e) if limited || self.node_limit.is_some() => {
                     notes.push(format!(
                         "milp: the branch and bound found no integer plan within its limit ({e}); the plan is the rounded relaxation"
                     ));
@@ -386,9 +390,9 @@ impl Solver for Lp {
         };
         lap("integer plan", &mut stages);
         let missed = slack_rows(&model, &relaxation.values);
-        let relief = match budget_relief(p, &model, self.backend, self.time_limit, &missed) {
+        let relief = match budget_relief(p, &model, self.backend, left(&*observer), &missed) {
             Ok(relief) => relief,
-            Err(e) if self.time_limit.is_some() => {
+            Err(e) if limited => {
                 notes.push(format!(
                     "budget relief not computed within the time limit: {e}"
                 ));

@@ -34,6 +34,8 @@ pub mod plan_state;
 pub mod round;
 pub mod search;
 
+use std::time::{Duration, Instant};
+
 use serde::Serialize;
 
 use crate::options::OptionSet;
@@ -318,10 +320,12 @@ pub struct Progress<'a> {
     pub total: u64,
 }
 
-/// Receives progress (the library never prints), and carries the user's request to stop (the
-/// binary's Ctrl-C): solvers ask [`Observer::stop_requested`] where they check their time limit,
-/// stop there with [`Termination::Interrupted`] and return their best plan; the pipeline starts
-/// no further solver once it has a plan.
+/// Receives progress (the library never prints), and carries the run's limits: the user's
+/// request to stop (the binary's Ctrl-C) and the run's deadline (`--time-limit`, which the
+/// pipeline sets for the whole run, every solver together). Solvers ask
+/// [`Observer::stop_requested`] and [`time_left`] where they check their own limits, stop there
+/// with [`Termination::Interrupted`] or [`Termination::TimeLimit`] and return their best plan;
+/// the pipeline starts no further solver once it has a plan.
 pub trait Observer {
     /// Called from time to time during a solve.
     fn observe(&mut self, progress: &Progress);
@@ -329,6 +333,30 @@ pub trait Observer {
     /// Whether the user asked the run to stop (never, unless the observer says so).
     fn stop_requested(&self) -> bool {
         false
+    }
+
+    /// When the run must end, if it has a deadline (none, unless the observer says so).
+    fn deadline(&self) -> Option<Instant> {
+        None
+    }
+}
+
+/// The time a solver started at `started` has left: the shorter of its own `limit` and what
+/// remains until the run's deadline ([`Observer::deadline`]); zero once either has passed, `None`
+/// when neither is set.
+pub fn time_left(
+    limit: Option<Duration>,
+    started: Instant,
+    observer: &dyn Observer,
+) -> Option<Duration> {
+    let now = Instant::now();
+    let own = limit.map(|l| (started + l).saturating_duration_since(now));
+    let run = observer
+        .deadline()
+        .map(|d| d.saturating_duration_since(now));
+    match (own, run) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 

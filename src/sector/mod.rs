@@ -201,7 +201,7 @@ impl SectorError {
 /// Settings of a sector run.
 #[derive(Debug, Clone, Default)]
 pub struct SectorOptions {
-    /// Time limit per solver, as `plan --time-limit`.
+    /// Time limit of each corporation's run (its solvers together), as `plan --time-limit`.
     pub time_limit: Option<Duration>,
     /// Capacity table instead of the scenario's.
     pub capacity: Option<PathBuf>,

@@ -88,9 +88,9 @@ pub(super) fn solve_task(
 ) -> Result<Task, pipeline::Error> {
     let mut part = prepared.part(units);
     part.scenario = scenario.clone();
-    let solvers = sector_solvers(part.scenario.mode, options.time_limit);
+    let solvers = sector_solvers(part.scenario.mode);
     let solvers: Vec<&dyn Solver> = solvers.iter().map(Box::as_ref).collect();
-    let run = pipeline::solve_portfolio(part, &solvers, &[], &mut Silent)?;
+    let run = pipeline::solve_portfolio(part, &solvers, &[], options.time_limit, &mut Silent)?;
     let mut task = task_of(&run.evaluation, units);
     task.lower_bound_eur = run.solution.lower_bound_eur;
     Ok(task)

@@ -490,6 +490,30 @@ fn a_time_limit_stops_the_decomposition_and_the_status_says_so() {
     assert!(text.contains("stopped at the time limit"), "{text}");
 }
 
+/// `--time-limit` is the run's, not each solver's: once it has passed no further solver starts,
+/// and the note names those that did not run.
+#[test]
+fn the_time_limit_ends_the_whole_run_not_each_solver() {
+    let dir = tempfile::tempdir().unwrap();
+    let (text, summary) = plan_file(
+        Path::new(&sample_scenario()),
+        &dir.path().join("out"),
+        &[
+            "--compare",
+            "greedy,decomposition",
+            "--time-limit",
+            "0.000001",
+        ],
+    );
+    assert_eq!(summary["termination"], "stopped at the time limit");
+    let ran = summary["comparison"].as_array().unwrap();
+    assert_eq!(ran.len(), 1, "only the first solver runs: {ran:?}");
+    assert!(
+        text.contains("the time limit was reached before decomposition, greedy"),
+        "{text}"
+    );
+}
+
 #[test]
 fn max_reduction_runs_with_the_default_solver() {
     let dir = tempfile::tempdir().unwrap();

@@ -360,9 +360,10 @@ fn on_a_small_corporation_the_default_plan_is_the_proven_optimum() {
     let prepared = common::prepared(300, 1, 2, sample_targets());
     let units = prepared.units.len();
     assert_eq!(units, 8);
-    let solvers = auto_solvers(units, Mode::MeetTargets, Lp::default(), None);
+    let solvers = auto_solvers(units, Mode::MeetTargets, Lp::default());
     let solvers: Vec<&dyn Solver> = solvers.iter().map(Box::as_ref).collect();
-    let auto = heatpath::pipeline::solve_portfolio(prepared, &solvers, &[], &mut Silent).unwrap();
+    let auto =
+        heatpath::pipeline::solve_portfolio(prepared, &solvers, &[], None, &mut Silent).unwrap();
     common::check_invariants(&auto);
     let milp = Lp {
         milp: true,
@@ -400,9 +401,10 @@ fn a_proven_optimum_is_never_dearer_than_another_solvers_plan_meeting_the_same_t
     let scenario = || common::scenario("[path]\nreduction_per_year = 0.005\n");
     let prepared = common::prepared(449, 1, 868, scenario());
     let units = prepared.units.len();
-    let solvers = auto_solvers(units, Mode::MeetTargets, Lp::default(), None);
+    let solvers = auto_solvers(units, Mode::MeetTargets, Lp::default());
     let solvers: Vec<&dyn Solver> = solvers.iter().map(Box::as_ref).collect();
-    let auto = heatpath::pipeline::solve_portfolio(prepared, &solvers, &[], &mut Silent).unwrap();
+    let auto =
+        heatpath::pipeline::solve_portfolio(prepared, &solvers, &[], None, &mut Silent).unwrap();
     common::check_invariants(&auto);
     assert!(auto.evaluation.all_targets_met());
     let value =

@@ -320,9 +320,9 @@ fn a_corporations_task_is_the_plan_of_its_own_stock() {
     )
     .unwrap();
     // As the sector solves it: its solvers through the pipeline, judged by the evaluator.
-    let solvers = sector_solvers(prepared.scenario.mode, None);
+    let solvers = sector_solvers(prepared.scenario.mode);
     let solvers: Vec<&dyn Solver> = solvers.iter().map(Box::as_ref).collect();
-    let run = solve_portfolio(prepared, &solvers, &[], &mut Silent).unwrap();
+    let run = solve_portfolio(prepared, &solvers, &[], None, &mut Silent).unwrap();
     let row = &r.corporation_rows[corporation as usize];
     assert!(
         close(run.evaluation.total_investment_eur, row.task_cost_eur),
