@@ -307,16 +307,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 time_limit: None,
                 node_limit: None,
             };
-            plan(
-                &scenario,
-                &out,
+            let solving = Solving {
                 solver,
                 lp,
-                time_limit.map(Duration::from_secs_f64),
+                time_limit: time_limit.map(Duration::from_secs_f64),
                 compare,
-                export_mps.as_deref(),
-                cli.quiet,
-            )
+            };
+            plan(&scenario, &out, solving, export_mps.as_deref(), cli.quiet)
         }
         Command::Assess {
             stock,
@@ -637,16 +634,28 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
-fn plan(
-    scenario: &Path,
-    out: &Path,
+/// How `plan` solves: the solver asked for, the LP settings, the run's time limit and the
+/// solvers to compare.
+struct Solving {
     solver: SolverArg,
     lp: Lp,
     time_limit: Option<Duration>,
     compare: Vec<SolverArg>,
+}
+
+fn plan(
+    scenario: &Path,
+    out: &Path,
+    solving: Solving,
     export_mps: Option<&Path>,
     quiet: bool,
 ) -> anyhow::Result<()> {
+    let Solving {
+        solver,
+        lp,
+        time_limit,
+        compare,
+    } = solving;
     let started = Instant::now();
     let files: Vec<&Path> = export_mps.into_iter().collect();
     pipeline::check_output(scenario, out, &files)?;
