@@ -39,7 +39,11 @@ pub struct Decomposition {
     pub tolerance: f64,
     /// At most this many dual evaluations.
     pub max_iterations: usize,
-    /// Wall-clock limit for the dual ascent.
+    /// Wall-clock limit for the dual ascent (the run's deadline, [`super::Observer::deadline`],
+    /// stops it too). The plan's recovery from the multipliers reached is a fixed amount of work
+    /// (a residual LP of at most a few thousand columns, a 500-node branch and bound), so it
+    /// runs to its end after a limit: a recovery cut by the clock would make the plan depend on
+    /// the machine's load.
     pub time_limit: Option<Duration>,
 }
 
