@@ -246,6 +246,9 @@ struct Prices {
     label_a: Vec<f64>,
     gas_free: Vec<f64>,
     ready: Vec<f64>,
+    /// [`Problem::efg_relief_share`] per year, looked up once: the reduced cost is the dual's
+    /// innermost loop.
+    efg_relief_share: Vec<f64>,
 }
 
 impl Prices {
@@ -258,6 +261,7 @@ impl Prices {
             label_a: vec![0.0; n],
             gas_free: vec![0.0; n],
             ready: vec![0.0; n],
+            efg_relief_share: (0..n).map(|t| p.efg_relief_share(t)).collect(),
         };
         for (kind, &l) in rows.kind.iter().zip(lambda) {
             match *kind {
@@ -299,7 +303,7 @@ fn reduced_cost(
     if p.efg_deadline.is_some() {
         rc -= penalties.dwelling_eur
             * (f64::from(o.unit_efg_before[u]) - f64::from(o.efg_after[k]))
-            * p.efg_relief_share(t);
+            * prices.efg_relief_share[t];
     }
     rc
 }
