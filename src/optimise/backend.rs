@@ -122,16 +122,18 @@ fn backend_error(backend: Backend, e: impl std::fmt::Display) -> OptimiseError {
     OptimiseError::Solver(format!("{}: {e}", backend.as_str()))
 }
 
-/// good_lp writes `a ≥ b` as `b − a ≤ 0`; its duals are of that form. This turns them into
-/// d(objective)/d(rhs) of the row as written.
-fn dual_per_rhs(model: &LpModel, raw: impl Fn(usize) -> f64) -> Vec<f64> {
+/// The row prices as d(objective)/d(rhs) of each row as written (a ≥ row's at least 0, a ≤
+/// row's at most 0). good_lp's Clarabel duals are already of that form for both senses
+/// (`tests::row_prices_are_the_objectives_change_per_unit_of_rhs`); HiGHS's are of the form
+/// good_lp writes the row in, `b − a ≤ 0` for `a ≥ b`.
+fn dual_per_rhs(model: &LpModel, backend: Backend, raw: impl Fn(usize) -> f64) -> Vec<f64> {
     model
         .rows
         .iter()
         .enumerate()
-        .map(|(r, row)| match row.sense {
-            Sense::Le => -raw(r),
-            Sense::Ge => raw(r),
+        .map(|(r, row)| match (backend, row.sense) {
+            (Backend::Highs, Sense::Le) => -raw(r),
+            _ => raw(r),
         })
         .collect()
 }
@@ -336,7 +338,7 @@ fn solve_scaled(
             let values = columns.iter().map(|&v| s.value(v)).collect();
             let duals = s.compute_dual();
             let raw: Vec<f64> = references.iter().map(|r| good_lp::DualValues::dual(&duals, r.clone())).collect();
-            Ok(finish(values, Some(dual_per_rhs(model, |r| raw[r])), true))
+            Ok(finish(values, Some(dual_per_rhs(model, backend, |r| raw[r])), true))
         }
         #[cfg(feature = "highs")]
         Backend::Highs => {
@@ -357,7 +359,7 @@ fn solve_scaled(
             } else {
                 let d = s.compute_dual();
                 let raw: Vec<f64> = references.iter().map(|r| good_lp::DualValues::dual(&d, r.clone())).collect();
-                Some(dual_per_rhs(model, |r| raw[r]))
+                Some(dual_per_rhs(model, backend, |r| raw[r]))
             };
             Ok(finish(values, duals, optimal))
         }
@@ -569,4 +571,68 @@ pub fn solve_master(
         .map_err(|e| OptimiseError::Solver(format!("decomposition master LP: {e}")))?;
     let point = lambda.iter().map(|&v| solution.value(v)).collect();
     Ok((point, solution.value(theta) * objective_scale))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::optimise::model::{Column, ColumnKind, Penalties, Row, RowKind};
+
+    /// min x₁ + 3·x₂ with x₁ + x₂ ≥ 1 and x₁ ≤ 0.4 (x in [0, 1]): x = (0.4, 0.6), and one more
+    /// unit of demand costs 3 (the ≥ row's price), one more unit of x₁'s room saves 2 (the ≤
+    /// row's price is −2).
+    fn two_rows() -> LpModel {
+        let column = |option, cost| Column {
+            name: format!("x{option}"),
+            kind: ColumnKind::Choice {
+                unit: 0,
+                option,
+                t: 0,
+            },
+            cost,
+            upper: 1.0,
+            integer: false,
+        };
+        LpModel {
+            columns: vec![column(0, 1.0), column(1, 3.0)],
+            rows: vec![
+                Row {
+                    name: "demand".into(),
+                    kind: RowKind::Path(0),
+                    sense: Sense::Ge,
+                    rhs: 1.0,
+                    entries: vec![(0, 1.0), (1, 1.0)],
+                },
+                Row {
+                    name: "room".into(),
+                    kind: RowKind::Budget(0),
+                    sense: Sense::Le,
+                    rhs: 0.4,
+                    entries: vec![(0, 1.0)],
+                },
+            ],
+            n_choices: 2,
+            penalties: Penalties {
+                path_eur: 0.0,
+                dwelling_eur: 0.0,
+            },
+        }
+    }
+
+    /// Every backend's row prices come out as d objective / d rhs: a ≥ row's at least 0, a ≤
+    /// row's at most 0 (the budget's shadow price shown to users is minus this).
+    #[test]
+    fn row_prices_are_the_objectives_change_per_unit_of_rhs() {
+        let mut backends = vec![Backend::Clarabel];
+        if Backend::Highs.available() {
+            backends.push(Backend::Highs);
+        }
+        for backend in backends {
+            let outcome = solve_model(&two_rows(), backend, false, None).unwrap();
+            assert!((outcome.objective - 2.2).abs() < 1e-6, "{backend:?}");
+            let duals = outcome.duals.expect("duals");
+            assert!((duals[0] - 3.0).abs() < 1e-5, "{backend:?}: {duals:?}");
+            assert!((duals[1] + 2.0).abs() < 1e-5, "{backend:?}: {duals:?}");
+        }
+    }
 }

@@ -266,6 +266,24 @@ impl Solver for Lp {
             },
         };
         lap("duals", &mut stages);
+        // A simplex optimum (microlp, HiGHS) is a vertex: its objective is the relaxation's
+        // optimum. An interior-point solution's objective may lie above it, so Clarabel's bound
+        // is the one its duals certify.
+        let certified = match self.backend {
+            Backend::Clarabel => {
+                let bound = relaxation
+                    .duals
+                    .as_ref()
+                    .and_then(|d| model.bound_from_duals(d));
+                if bound.is_none() {
+                    notes.push(
+                        "clarabel: its duals certify no lower bound, so none is given".into(),
+                    );
+                }
+                bound.map(|b| b.min(relaxation.objective))
+            }
+            _ => Some(relaxation.objective),
+        };
         if !relaxation.optimal {
             notes.push(
                 "the LP relaxation stopped at the time limit; its value is not a proven bound"
@@ -414,7 +432,7 @@ impl Solver for Lp {
             // A proven integer optimum bounds every integer plan; else the least bound of the
             // search's open nodes, which is at least the relaxation's; else the relaxation.
             lower_bound_eur: proven.or_else(|| {
-                let relaxed = relaxation.optimal.then_some(relaxation.objective);
+                let relaxed = certified.filter(|_| relaxation.optimal);
                 match (relaxed, searched_bound) {
                     (Some(r), Some(b)) => Some(r.max(b)),
                     (r, b) => r.or(b),

@@ -406,4 +406,56 @@ impl LpModel {
             .map(|(c, v)| c.cost * v)
             .sum()
     }
+
+    /// A lower bound on the relaxation's optimum certified by row prices `duals` (one per row,
+    /// d objective / d rhs, as the backends return them), whatever their accuracy: the
+    /// Lagrangian Σ y·rhs + Σ_columns min(0, reduced cost) · upper at the prices made dual
+    /// feasible (a ≥ row's price at least 0, a ≤ row's at most 0, and a slack's row priced at
+    /// most its penalty). Weak duality makes it a bound for any such prices; an interior-point
+    /// solution's objective is not one (Clarabel's lay 5.2e-6 above the sample's optimum).
+    /// `None` when a column without an upper bound still has a negative reduced cost.
+    pub fn bound_from_duals(&self, duals: &[f64]) -> Option<f64> {
+        let mut y: Vec<f64> = self
+            .rows
+            .iter()
+            .zip(duals)
+            .map(|(row, &d)| match row.sense {
+                Sense::Ge => d.max(0.0),
+                Sense::Le => d.min(0.0),
+            })
+            .collect();
+        // Columns without an upper bound in one row (the slacks) cap their row's price.
+        for (j, column) in self.columns.iter().enumerate() {
+            if column.upper.is_finite() {
+                continue;
+            }
+            if let ColumnKind::Slack(r) = column.kind {
+                if let Some(&(_, a)) = self.rows[r].entries.iter().find(|(c, _)| *c == j) {
+                    let cap = column.cost / a;
+                    y[r] = if a > 0.0 {
+                        y[r].min(cap)
+                    } else {
+                        y[r].max(cap)
+                    };
+                }
+            }
+        }
+        let mut reduced: Vec<f64> = self.columns.iter().map(|c| c.cost).collect();
+        let mut bound = 0.0;
+        for (row, &price) in self.rows.iter().zip(&y) {
+            bound += price * row.rhs;
+            for &(j, a) in &row.entries {
+                reduced[j] -= price * a;
+            }
+        }
+        for (column, &rc) in self.columns.iter().zip(&reduced) {
+            if rc < 0.0 {
+                if !column.upper.is_finite() {
+                    return None;
+                }
+                bound += rc * column.upper;
+            }
+        }
+        Some(bound)
+    }
 }

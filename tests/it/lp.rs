@@ -517,3 +517,73 @@ fn an_efg_deadline_missed_under_a_capacity_is_caught_up_in_later_years() {
         );
     }
 }
+
+/// Only a bound from dual-feasible prices certifies a gap: Clarabel's interior-point objective
+/// lay 5.2e-6 above the sample's LP optimum, so its bound is the one its duals certify, never
+/// above the simplex optimum and close to it.
+#[test]
+fn the_interior_point_bound_is_certified_by_its_duals() {
+    let prepared = common::prepared(1_000, 1, 7, sample_targets());
+    let problem = Problem::new(&prepared.options, &prepared.scenario);
+    let model = LpModel::build(&problem);
+    let simplex = solve_model(&model, Backend::Microlp, false, None).unwrap();
+    assert!(simplex.optimal);
+    let interior = solve_model(&model, Backend::Clarabel, false, None).unwrap();
+    let duals = interior.duals.as_ref().expect("clarabel gives duals");
+    let bound = model
+        .bound_from_duals(duals)
+        .expect("the slacks cap every row's price");
+    let optimum = simplex.objective;
+    println!(
+        "simplex optimum {optimum:.2}, interior point {:.2}, certified bound {bound:.2}",
+        interior.objective
+    );
+    assert!(
+        bound <= optimum * (1.0 + 1e-9),
+        "bound {bound} above the optimum {optimum}"
+    );
+    assert!(
+        (optimum - bound) / optimum < 1e-4,
+        "bound {bound} too far below the optimum {optimum}"
+    );
+    let lp = Lp {
+        backend: Backend::Clarabel,
+        ..Lp::default()
+    };
+    let solution = lp.solve(&problem, &mut Silent).unwrap();
+    let reported = solution.lower_bound_eur.expect("a certified bound");
+    assert!(reported <= optimum * (1.0 + 1e-9), "{reported} > {optimum}");
+    // Doubled prices are still dual feasible after the projection, and so still a bound.
+    let doubled: Vec<f64> = duals.iter().map(|d| 2.0 * d).collect();
+    assert!(model.bound_from_duals(&doubled).unwrap() <= optimum * (1.0 + 1e-9));
+}
+
+/// A binding budget is worth something: its shadow price (euros of penalised objective saved per
+/// euro more budget) is positive, with every backend's duals (Clarabel's sign on ≤ rows was
+/// flipped, which showed the sample's budget at −159 € per €).
+#[test]
+fn a_binding_budget_has_a_positive_shadow_price() {
+    let mut scenario = sample_targets();
+    scenario.budget_eur = vec![Some(300_000.0); scenario.n_years()];
+    let prepared = common::prepared(1_000, 1, 7, scenario);
+    let problem = Problem::new(&prepared.options, &prepared.scenario);
+    let mut backends = vec![Backend::Microlp, Backend::Clarabel];
+    if Backend::Highs.available() {
+        backends.push(Backend::Highs);
+    }
+    for backend in backends {
+        let lp = Lp {
+            backend,
+            ..Lp::default()
+        };
+        let solution = lp.solve(&problem, &mut Silent).unwrap();
+        let prices = solution.details.shadow_prices.expect("shadow prices");
+        assert!(
+            !prices.budget_eur_per_eur.is_empty(),
+            "{backend:?}: the budget binds"
+        );
+        for price in &prices.budget_eur_per_eur {
+            assert!(price.value > 0.0, "{backend:?}: {price:?}");
+        }
+    }
+}
