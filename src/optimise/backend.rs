@@ -123,19 +123,11 @@ fn backend_error(backend: Backend, e: impl std::fmt::Display) -> OptimiseError {
 }
 
 /// The row prices as d(objective)/d(rhs) of each row as written (a ≥ row's at least 0, a ≤
-/// row's at most 0). good_lp's Clarabel duals are already of that form for both senses
-/// (`tests::row_prices_are_the_objectives_change_per_unit_of_rhs`); HiGHS's are of the form
-/// good_lp writes the row in, `b − a ≤ 0` for `a ≥ b`.
-fn dual_per_rhs(model: &LpModel, backend: Backend, raw: impl Fn(usize) -> f64) -> Vec<f64> {
-    model
-        .rows
-        .iter()
-        .enumerate()
-        .map(|(r, row)| match (backend, row.sense) {
-            (Backend::Highs, Sense::Le) => -raw(r),
-            _ => raw(r),
-        })
-        .collect()
+/// row's at most 0): good_lp's Clarabel and HiGHS duals are of that form for both senses
+/// (`tests::row_prices_are_the_objectives_change_per_unit_of_rhs`; an earlier version negated
+/// the ≤ rows' and showed a binding budget's shadow price as negative).
+fn dual_per_rhs(model: &LpModel, raw: impl Fn(usize) -> f64) -> Vec<f64> {
+    (0..model.rows.len()).map(raw).collect()
 }
 
 /// Scale factors that bring every row and column to a largest coefficient of 1 and the objective
@@ -338,7 +330,7 @@ fn solve_scaled(
             let values = columns.iter().map(|&v| s.value(v)).collect();
             let duals = s.compute_dual();
             let raw: Vec<f64> = references.iter().map(|r| good_lp::DualValues::dual(&duals, r.clone())).collect();
-            Ok(finish(values, Some(dual_per_rhs(model, backend, |r| raw[r])), true))
+            Ok(finish(values, Some(dual_per_rhs(model, |r| raw[r])), true))
         }
         #[cfg(feature = "highs")]
         Backend::Highs => {
@@ -359,7 +351,7 @@ fn solve_scaled(
             } else {
                 let d = s.compute_dual();
                 let raw: Vec<f64> = references.iter().map(|r| good_lp::DualValues::dual(&d, r.clone())).collect();
-                Some(dual_per_rhs(model, backend, |r| raw[r]))
+                Some(dual_per_rhs(model, |r| raw[r]))
             };
             Ok(finish(values, duals, optimal))
         }
