@@ -36,6 +36,7 @@ pub mod output;
 pub mod performance;
 pub mod pipeline;
 pub mod plan;
+pub mod portfolio;
 pub mod readiness;
 pub mod reference;
 pub mod relief;

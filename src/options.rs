@@ -269,6 +269,9 @@ pub struct OptionSet {
     pub totals: Totals,
     /// Options removed as infeasible, ineffective or dominated.
     pub pruned: usize,
+    /// Per unit: the first planning year index it may take works in (the portfolio table's
+    /// `not_before`; `n_years` for a complex the corporation excludes). Empty: every year.
+    pub first_year_index: Vec<u16>,
 }
 
 impl OptionSet {
@@ -290,6 +293,20 @@ impl OptionSet {
     /// The options of unit `u`.
     pub fn of_unit(&self, u: usize) -> Range<usize> {
         self.unit_start[u] as usize..self.unit_start[u + 1] as usize
+    }
+
+    /// The planning year indices unit `u` may take works in (every solver enumerates a unit's
+    /// choices over these only).
+    #[inline]
+    pub fn years_of(&self, u: usize) -> Range<usize> {
+        let first = self.first_year_index.get(u).map_or(0, |&t| usize::from(t));
+        first.min(self.n_years)..self.n_years
+    }
+
+    /// Whether unit `u` may take works in year index `t`.
+    #[inline]
+    pub fn allows(&self, u: usize, t: usize) -> bool {
+        self.years_of(u).contains(&t)
     }
 
     /// The unit an option belongs to (binary search; for reporting, not hot loops).
@@ -358,6 +375,9 @@ impl OptionSet {
                 &self.boiler_end_of_life_count[u * self.n_years..(u + 1) * self.n_years],
             );
             sub.natural_year_index.push(self.natural_year_index[u]);
+            if !self.first_year_index.is_empty() {
+                sub.first_year_index.push(self.first_year_index[u]);
+            }
             sub.unit_dwellings.push(self.unit_dwellings[u]);
             sub.unit_efg_before.push(self.unit_efg_before[u]);
         }

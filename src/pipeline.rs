@@ -10,11 +10,13 @@ use crate::catalogue::{Catalogue, CatalogueError};
 use crate::evaluate::{evaluate, EvaluateError, Evaluation, TargetKind};
 use crate::optimise::model::{LpModel, Penalties};
 use crate::optimise::mps::write_mps;
+use crate::optimise::plan_state::PlanState;
 use crate::optimise::{
     Observer, OptimiseError, Problem, Solution, SolveStatus, Solver, Termination,
 };
 use crate::options::{build_options, stock_totals, Baseline, DecisionUnits, OptionSet};
 use crate::performance::DwellingModel;
+use crate::plan::Plan;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::stock::{read_stock, ColumnMapping, ReadOptions, ReadReport, Stock, StockError};
 
@@ -30,6 +32,9 @@ pub enum Error {
     /// The catalogue.
     #[error(transparent)]
     Catalogue(#[from] CatalogueError),
+    /// The portfolio table.
+    #[error(transparent)]
+    Portfolio(#[from] crate::portfolio::PortfolioError),
     /// The solver.
     #[error(transparent)]
     Optimise(#[from] OptimiseError),
@@ -72,6 +77,7 @@ impl Error {
             Error::Scenario(_)
             | Error::Stock(_)
             | Error::Catalogue(_)
+            | Error::Portfolio(_)
             | Error::MemoryLimit(_)
             | Error::Destination(_)
             | Error::Optimise(OptimiseError::Unsupported(_)) => true,
@@ -119,8 +125,21 @@ pub struct Prepared {
     pub baseline: Baseline,
     /// Options.
     pub options: OptionSet,
+    /// Works the portfolio table commits: fixed, the solvers plan the other units around them.
+    pub commitments: Vec<Commitment>,
     /// Stage timings so far.
     pub timings: Timings,
+}
+
+/// A unit's committed works (the portfolio table's `commit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Commitment {
+    /// The unit.
+    pub unit: usize,
+    /// Its option (index into the option set).
+    pub option: usize,
+    /// The planning year index.
+    pub t: usize,
 }
 
 impl Prepared {
@@ -154,6 +173,8 @@ impl Prepared {
             units: part_units,
             baseline,
             options,
+            // `sector` refuses a portfolio table: a part has none.
+            commitments: Vec::new(),
             timings: Timings::default(),
         }
     }
@@ -169,6 +190,7 @@ pub fn check_output(scenario_path: &Path, out: &Path, files: &[&Path]) -> Result
     inputs.extend(scenario.catalogue.as_deref());
     inputs.extend(scenario.column_mapping.as_deref());
     inputs.extend(scenario.sector.capacity.as_deref());
+    inputs.extend(scenario.portfolio.complexes.as_deref());
     // A workbook path may name a sheet: the file is before the `#`.
     let stock_file = crate::stock::workbook_file(&scenario.stock);
     inputs.push(&stock_file);
@@ -266,7 +288,18 @@ pub fn prepare_from(
     let baseline = Baseline::new(&stock, &model);
     timings.model = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let options = build_options(&stock, &units, &baseline, &catalogue, &scenario, progress);
+    let mut options = build_options(&stock, &units, &baseline, &catalogue, &scenario, progress);
+    let commitments = match &scenario.portfolio.complexes {
+        Some(path) => apply_portfolio(
+            &crate::portfolio::Portfolio::from_file(path)?,
+            &stock,
+            &units,
+            &catalogue,
+            &scenario,
+            &mut options,
+        )?,
+        None => Vec::new(),
+    };
     timings.options = t.elapsed().as_secs_f64();
     Ok(Prepared {
         scenario,
@@ -276,8 +309,70 @@ pub fn prepare_from(
         units,
         baseline,
         options,
+        commitments,
         timings,
     })
+}
+
+/// Applies the portfolio table to the options: an excluded unit may take works in no year, a
+/// `not_before` unit from that year on, and a committed unit's works are returned as fixed
+/// (its options stay, so that the evaluator and the outputs know the package).
+fn apply_portfolio(
+    portfolio: &crate::portfolio::Portfolio,
+    stock: &Stock,
+    units: &DecisionUnits,
+    catalogue: &Catalogue,
+    scenario: &Scenario,
+    options: &mut OptionSet,
+) -> Result<Vec<Commitment>, Error> {
+    use crate::portfolio::{Action, PortfolioError};
+    let by_id: std::collections::HashMap<&str, usize> = units
+        .units
+        .iter()
+        .enumerate()
+        .map(|(u, unit)| (unit.id.as_str(), u))
+        .collect();
+    // A unit is a complex only where the stock has complex ids.
+    let has_complexes = stock.dwellings.iter().any(|d| d.complex.is_some());
+    let checked = portfolio.check(
+        |id| by_id.get(id).copied().filter(|_| has_complexes),
+        |id| catalogue.packages.iter().position(|p| p.id() == id),
+        scenario.first_year,
+        scenario.last_year,
+    )?;
+    let n_years = options.n_years;
+    options.first_year_index = vec![0; options.n_units()];
+    let mut commitments = Vec::new();
+    for (u, decision) in checked {
+        let year_index = |year: u16| usize::from(year.saturating_sub(scenario.first_year));
+        match &decision.action {
+            Action::Exclude => options.first_year_index[u] = n_years as u16,
+            Action::NotBefore { year } => {
+                options.first_year_index[u] = year_index(*year).min(n_years) as u16;
+            }
+            Action::Commit { package, year } => {
+                let t = year_index(*year);
+                let k = catalogue.packages.iter().position(|p| p.id() == package);
+                let option = options
+                    .of_unit(u)
+                    .find(|&o| Some(usize::from(options.package[o])) == k)
+                    .ok_or_else(|| PortfolioError::Value {
+                        file: portfolio.source.clone(),
+                        line: decision.line,
+                        column: portfolio.headers[3].clone(),
+                        value: package.clone(),
+                        expected: format!(
+                            "a package that changes complex {} (this one improves nothing there, cannot be applied to it, or is dominated by another package at no more cost; choose another or exclude the complex)",
+                            decision.complex_id
+                        ),
+                    })?;
+                // The committed works are the unit's only works.
+                options.first_year_index[u] = n_years as u16;
+                commitments.push(Commitment { unit: u, option, t });
+            }
+        }
+    }
+    Ok(commitments)
 }
 
 /// A solver's result in a comparison.
@@ -447,8 +542,15 @@ pub fn solve_portfolio(
         observer,
         deadline: time_limit.map(|limit| Instant::now() + limit),
     };
-    // One problem for every solver: they only read it.
-    let problem = Problem::new(&prepared.options, &prepared.scenario);
+    // One problem for every solver: they only read it. With committed works the solvers plan
+    // the other units on what the commitments leave (see `Committed`).
+    let full = Problem::new(&prepared.options, &prepared.scenario);
+    let committed = Committed::new(&full, &prepared.commitments);
+    let free_options = committed.free_options(&prepared.options);
+    let problem = match &free_options {
+        Some(options) => committed.residual(&full, options),
+        None => Problem::new(&prepared.options, &prepared.scenario),
+    };
     for &solver in primary.iter().chain(others) {
         if names.contains(&solver.name()) {
             continue;
@@ -464,7 +566,8 @@ pub fn solve_portfolio(
             continue;
         }
         let t = Instant::now();
-        let solution = solver.solve(&problem, observer)?;
+        let solution = committed.complete(solver.solve(&problem, observer)?, &prepared.options);
+        check_portfolio(&solution.plan, &prepared)?;
         let solve_s = t.elapsed().as_secs_f64();
         let t = Instant::now();
         let evaluation = evaluate(
@@ -573,6 +676,9 @@ pub fn solve_portfolio(
             "auto: the {solver} solver stopped at its own budget; its plan was the best of those run"
         ));
     }
+    if let Some(note) = portfolio_note(&prepared, &evaluation) {
+        solution.notes.push(note);
+    }
     let t = Instant::now();
     let relief = crate::relief::relief(&prepared, &evaluation, |plan| {
         evaluate(
@@ -603,11 +709,180 @@ pub fn solve_portfolio(
     })
 }
 
+/// The works the portfolio table commits, and what they do to the problem: the solvers plan
+/// the free units on the rows the commitments leave ([`PlanState::residual`]), and every plan
+/// they propose gets the commitments before it is judged. The penalised objective of any plan
+/// is the residual problem's plus a constant (the commitments' cost and the E/F/G dwellings
+/// they leave): the solvers' bounds are moved by it.
+struct Committed {
+    /// Unit → committed (option, year index).
+    fixed: Vec<Option<(usize, usize)>>,
+    /// The units the solvers decide, in order.
+    free: Vec<usize>,
+    /// Full objective of the commitments alone less the residual problem's empty plan.
+    offset_eur: f64,
+    /// The rows left: (path required, budget, capacity, label A, gas-free, ready).
+    state: Option<ResidualRows>,
+}
+
+/// The right-hand sides the commitments leave.
+struct ResidualRows {
+    path_required: Vec<Option<f64>>,
+    budget_eur: Vec<Option<f64>>,
+    capacity_dwellings: Vec<Option<f64>>,
+    label_a: Option<crate::optimise::CountTarget>,
+    gas_free: Option<crate::optimise::CountTarget>,
+    ready: Option<crate::optimise::CountTarget>,
+}
+
+impl Committed {
+    fn new(full: &Problem, commitments: &[Commitment]) -> Committed {
+        let n = full.options.n_units();
+        if commitments.is_empty() {
+            return Committed {
+                fixed: Vec::new(),
+                free: Vec::new(),
+                offset_eur: 0.0,
+                state: None,
+            };
+        }
+        let mut fixed = vec![None; n];
+        let mut state = PlanState::empty(full, full.penalties);
+        for c in commitments {
+            fixed[c.unit] = Some((c.option, c.t));
+            state.set(c.unit, Some((c.option, c.t)));
+        }
+        let free: Vec<usize> = (0..n).filter(|&u| fixed[u].is_none()).collect();
+        let (free_options, _) = full.options.subset(&free);
+        let residual = state.residual(&free_options);
+        let offset_eur =
+            state.objective() - PlanState::empty(&residual, full.penalties).objective();
+        Committed {
+            fixed,
+            free,
+            offset_eur,
+            state: Some(ResidualRows {
+                path_required: residual.path_required,
+                budget_eur: residual.budget_eur,
+                capacity_dwellings: residual.capacity_dwellings,
+                label_a: residual.label_a,
+                gas_free: residual.gas_free,
+                ready: residual.ready,
+            }),
+        }
+    }
+
+    /// The free units' options, when there are commitments.
+    fn free_options(&self, options: &OptionSet) -> Option<OptionSet> {
+        self.state.as_ref().map(|_| options.subset(&self.free).0)
+    }
+
+    /// The problem the solvers solve: the free units on the rows the commitments leave.
+    fn residual<'a>(&self, full: &Problem, options: &'a OptionSet) -> Problem<'a> {
+        let rows = self.state.as_ref().expect("commitments");
+        Problem {
+            options,
+            mode: full.mode,
+            path_target: full.path_target.clone(),
+            path_required: rows.path_required.clone(),
+            budget_eur: rows.budget_eur.clone(),
+            capacity_dwellings: rows.capacity_dwellings.clone(),
+            label_a: rows.label_a,
+            gas_free: rows.gas_free,
+            ready: rows.ready,
+            efg_deadline: full.efg_deadline,
+            penalties: full.penalties,
+        }
+    }
+
+    /// A solver's solution on the residual problem as a solution of the whole: the free units'
+    /// choices where they belong, the commitments added, the bounds moved by the offset.
+    fn complete(&self, solution: Solution, options: &OptionSet) -> Solution {
+        if self.state.is_none() {
+            return solution;
+        }
+        let mut solution = solution;
+        let mut choices: Vec<Option<(usize, usize)>> = self.fixed.clone();
+        let free_choices = &solution.plan.choices;
+        for (i, &u) in self.free.iter().enumerate() {
+            if let Some(choice) = free_choices[i] {
+                let k = options
+                    .of_unit(u)
+                    .find(|&k| options.package[k] == choice.package)
+                    .expect("the free unit's package is one of its options");
+                choices[u] = Some((k, usize::from(choice.year - options.first_year)));
+            }
+        }
+        solution.plan = options.plan(&choices);
+        solution.lower_bound_eur = solution.lower_bound_eur.map(|b| b + self.offset_eur);
+        solution.details.lp_bound_eur = solution.details.lp_bound_eur.map(|b| b + self.offset_eur);
+        solution
+    }
+}
+
+/// What the portfolio table decided, in one line for the summary.
+fn portfolio_note(prepared: &Prepared, evaluation: &Evaluation) -> Option<String> {
+    let file = prepared.scenario.portfolio.complexes.as_ref()?;
+    let o = &prepared.options;
+    let committed_eur: f64 = prepared
+        .commitments
+        .iter()
+        .map(|c| evaluation.units[c.unit].cost_eur)
+        .sum();
+    let n_years = o.n_years;
+    let first = |u: usize| o.first_year_index.get(u).map_or(0, |&t| usize::from(t));
+    let is_committed = |u: usize| prepared.commitments.iter().any(|c| c.unit == u);
+    let excluded = (0..o.n_units())
+        .filter(|&u| first(u) >= n_years && !is_committed(u))
+        .count();
+    let later = (0..o.n_units())
+        .filter(|&u| (1..n_years).contains(&first(u)))
+        .count();
+    Some(format!(
+        "portfolio table {}: committed works in {} complexes (€ {:.2} M, in the plan as committed), {excluded} excluded (their E/F/G dwellings stay E/F/G), {later} not before a year",
+        file.display(),
+        prepared.commitments.len(),
+        committed_eur / 1e6
+    ))
+}
+
+/// A solver's plan against the portfolio table: committed works as committed, no works in a year
+/// the table rules out. A plan that breaks it is a solver bug, never shown as a plan.
+fn check_portfolio(plan: &Plan, prepared: &Prepared) -> Result<(), Error> {
+    let o = &prepared.options;
+    for (u, choice) in plan.choices.iter().enumerate() {
+        let committed = prepared.commitments.iter().find(|c| c.unit == u);
+        let ok = match (committed, choice) {
+            (Some(c), Some(choice)) => {
+                o.package[c.option] == choice.package && o.year(c.t) == choice.year
+            }
+            (Some(_), None) => false,
+            (None, Some(choice)) => o.allows(u, usize::from(choice.year - o.first_year)),
+            (None, None) => true,
+        };
+        if !ok {
+            return Err(Error::Optimise(OptimiseError::Solver(format!(
+                "the plan breaks the portfolio table at unit {}",
+                prepared.units.units[u].id
+            ))));
+        }
+    }
+    Ok(())
+}
+
 /// Writes the exact model of the prepared problem as free MPS (the LP relaxation, or with
 /// integer choice columns).
+///
+/// With works the portfolio table commits, the model is the problem the solvers solve: the other
+/// units on the rows the commitments leave (its objective lacks their fixed cost).
 pub fn export_mps(prepared: &Prepared, path: &Path, integer: bool) -> Result<(), Error> {
-    let problem = Problem::new(&prepared.options, &prepared.scenario);
-    let model = LpModel::build(&problem);
+    let full = Problem::new(&prepared.options, &prepared.scenario);
+    let committed = Committed::new(&full, &prepared.commitments);
+    let free_options = committed.free_options(&prepared.options);
+    let model = match &free_options {
+        Some(options) => LpModel::build(&committed.residual(&full, options)),
+        None => LpModel::build(&full),
+    };
     crate::output::write_file_atomic(path, |w| write_mps(w, &model, "heatpath", integer)).map_err(
         |source| Error::Write {
             path: path.to_path_buf(),

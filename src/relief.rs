@@ -39,6 +39,9 @@ pub struct ResourceRelief {
     pub met_with_more: Vec<TargetYear>,
     /// Missed targets the plan without limits misses too: money does not reach them.
     pub missed_at_any_budget: Vec<TargetYear>,
+    /// The scenario has a portfolio table, which may be what keeps them out of reach
+    /// (an excluded complex's E/F/G dwellings, works not before a year).
+    pub portfolio_table: bool,
     /// Complexes the plan without limits treats and this plan leaves untouched (ids as in the
     /// stock), dearest first.
     pub complexes_funded: Vec<String>,
@@ -149,6 +152,7 @@ pub fn relief(
         extra_dwellings,
         met_with_more,
         missed_at_any_budget,
+        portfolio_table: prepared.scenario.portfolio.complexes.is_some(),
         complexes_funded: funded
             .into_iter()
             .map(|(_, u)| prepared.units.units[u].id.clone())

@@ -400,6 +400,26 @@ pub struct ScenarioFile {
     /// Sector runs (`heatpath sector`): the corporations' capacity table.
     #[serde(default, skip_serializing_if = "SectorSpec::is_empty")]
     pub sector: SectorSpec,
+    /// The corporation's portfolio strategy (`[portfolio]`).
+    #[serde(default, skip_serializing_if = "PortfolioSpec::is_empty")]
+    pub portfolio: PortfolioSpec,
+}
+
+/// The `[portfolio]` table of a scenario.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortfolioSpec {
+    /// Per complex what the corporation has decided (CSV, relative to the scenario file):
+    /// committed works, complexes excluded, complexes not before a year
+    /// ([`crate::portfolio`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub complexes: Option<PathBuf>,
+}
+
+impl PortfolioSpec {
+    fn is_empty(&self) -> bool {
+        self == &PortfolioSpec::default()
+    }
 }
 
 /// The `[sector]` table of a scenario: what `heatpath sector` needs beyond a plan.
@@ -525,6 +545,8 @@ pub struct Scenario {
     pub exclude_packages: Vec<String>,
     /// Sector settings, with the capacity table resolved against the scenario's folder.
     pub sector: SectorSpec,
+    /// Portfolio settings, with the table resolved against the scenario's folder.
+    pub portfolio: PortfolioSpec,
 }
 
 /// A stock table passed where a scenario is expected (a common first mistake): by its extension.
@@ -853,6 +875,18 @@ impl Scenario {
                 "the path of a capacity table (CSV)",
             ));
         }
+        if file
+            .portfolio
+            .complexes
+            .as_ref()
+            .is_some_and(|p| p.as_os_str().is_empty())
+        {
+            return Err(invalid(
+                "portfolio.complexes",
+                String::new(),
+                "the path of a portfolio table (CSV)",
+            ));
+        }
         let h = &file.households_improved;
         if !(h.min_energy_saving_share.is_finite()
             && (0.0..1.0).contains(&h.min_energy_saving_share))
@@ -891,6 +925,9 @@ impl Scenario {
             sector: SectorSpec {
                 capacity: file.sector.capacity.as_deref().map(resolve),
                 maintenance_eur_per_dwelling_year: file.sector.maintenance_eur_per_dwelling_year,
+            },
+            portfolio: PortfolioSpec {
+                complexes: file.portfolio.complexes.as_deref().map(resolve),
             },
             notes,
         })

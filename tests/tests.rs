@@ -18,6 +18,7 @@ mod it {
     mod heat_supply;
     mod invariants;
     mod lp;
+    mod portfolio;
     mod readme;
     mod reports;
     mod rvo_elements;

@@ -336,7 +336,6 @@ fn evaluate_dual(
 ) -> DualValue {
     let o = p.options;
     let prices = Prices::of(p, rows, lambda);
-    let n_years = p.n_years();
     let efg_deadline = p.efg_deadline;
     let n_units = o.n_units();
     let chunks: Vec<ChunkDual> = (0..n_units)
@@ -357,7 +356,7 @@ fn evaluate_dual(
                     constant = penalties.dwelling_eur * efg_before;
                 }
                 for k in o.of_unit(u) {
-                    for t in 0..n_years {
+                    for t in o.years_of(u) {
                         let rc = reduced_cost(p, costs, penalties, &prices, u, k, t);
                         if rc < best.0 {
                             best = (rc, Some((k, t)));
@@ -453,7 +452,7 @@ fn best_choices(
             let mut scale: f64 = 1.0;
             let mut best = (0.0, None);
             for k in o.of_unit(u) {
-                for t in 0..p.n_years() {
+                for t in o.years_of(u) {
                     let rc = reduced_cost(p, costs, penalties, prices, u, k, t);
                     scale = scale.max((costs.get(k, t) * o.discount[t]).abs());
                     if rc < best.0 {
@@ -466,7 +465,7 @@ fn best_choices(
                 near.push((-best.0 / scale, None));
             }
             for k in o.of_unit(u) {
-                for t in 0..p.n_years() {
+                for t in o.years_of(u) {
                     if Some((k, t)) == best.1 {
                         continue;
                     }
@@ -712,11 +711,15 @@ fn regret_plan<'p, 'a>(
             let mut priced: Vec<(f64, (usize, usize))> = Vec::new();
             let mut scale: f64 = 1e-9;
             for k in o.of_unit(u) {
-                for t in 0..p.n_years() {
+                for t in o.years_of(u) {
                     let rc = price(u, k, t);
                     scale = scale.max(rc.abs()).max(costs.get(k, t) * o.discount[t]);
                     priced.push((rc, (k, t)));
                 }
+            }
+            if priced.is_empty() {
+                // No choice (the portfolio excludes it): decided, nothing to re-solve.
+                return (f64::INFINITY, Vec::new());
             }
             priced.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
             // "Nothing" is priced 0.
@@ -734,6 +737,9 @@ fn regret_plan<'p, 'a>(
     let mut allowed: Vec<Vec<(usize, usize)>> = Vec::new();
     let mut columns = 0;
     for u in order {
+        if margins[u].1.is_empty() {
+            continue;
+        }
         let mut choices = margins[u].1.clone();
         if let Some(current) = state.choice[u] {
             if !choices.contains(&current) {

@@ -130,6 +130,10 @@ impl<'p, 'a> Selection<'p, 'a> {
         let base_cost = reference_cost(p, current);
         let base_gain = gain(p, effect, current);
         let base_efg = efg_after(p, u, current);
+        if p.options.years_of(u).is_empty() {
+            // The portfolio excludes it.
+            return None;
+        }
         let mut best: Option<Step> = None;
         for o in p.options.of_unit(u) {
             let extra = gain(p, effect, Some(o)) - base_gain;
@@ -181,7 +185,7 @@ impl<'p, 'a> Selection<'p, 'a> {
     fn lift_efg(&mut self) {
         let opts = self.p.options;
         for u in 0..opts.n_units() {
-            if opts.unit_efg_before[u] == 0 {
+            if opts.unit_efg_before[u] == 0 || opts.years_of(u).is_empty() {
                 continue;
             }
             let best = opts
@@ -217,6 +221,9 @@ struct Schedule<'p, 'a> {
 impl<'p, 'a> Schedule<'p, 'a> {
     fn fits(&self, u: usize, o: usize, t: usize) -> bool {
         let opts = self.p.options;
+        if !opts.allows(u, t) {
+            return false;
+        }
         if let Some(budget) = self.p.budget_eur[t] {
             if self.spend[t] + opts.cost_eur(u, o, t) > budget * (1.0 + EPS) + EPS {
                 return false;
@@ -326,6 +333,9 @@ fn max_reduction(p: &Problem) -> (Vec<Option<(usize, usize)>>, u64) {
     let mut steps = 0;
     for t in 0..p.n_years() {
         let best = |u: usize, spend: f64, dwellings: f64| -> Option<Step> {
+            if !opts.allows(u, t) {
+                return None;
+            }
             if let Some(capacity) = p.capacity_dwellings[t] {
                 if dwellings + f64::from(opts.unit_dwellings[u]) > capacity + EPS {
                     return None;

@@ -186,12 +186,16 @@ impl<'a> Problem<'a> {
             if before == 0 {
                 continue;
             }
-            let least = o
-                .of_unit(u)
-                .map(|k| o.efg_after[k])
-                .min()
-                .unwrap_or(before)
-                .min(before);
+            // A unit the portfolio excludes keeps its E/F/G dwellings.
+            let least = if o.years_of(u).is_empty() {
+                before
+            } else {
+                o.of_unit(u)
+                    .map(|k| o.efg_after[k])
+                    .min()
+                    .unwrap_or(before)
+                    .min(before)
+            };
             if least > 0 {
                 dwellings += u64::from(least);
                 units += 1;

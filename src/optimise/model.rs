@@ -213,7 +213,7 @@ impl LpModel {
         let mut index = vec![u32::MAX; o.len() * n_years];
         for u in 0..o.n_units() {
             for k in o.of_unit(u) {
-                for t in 0..n_years {
+                for t in o.years_of(u) {
                     if !allow(u, k, t) {
                         continue;
                     }

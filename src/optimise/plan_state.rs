@@ -116,6 +116,11 @@ impl<'p, 'a> PlanState<'p, 'a> {
     /// (cost, penalty) of the plan with unit `u` moved to `choice`, without changing the plan;
     /// `None` when the move takes a year over its budget or capacity.
     pub fn evaluate_move(&self, u: usize, choice: Option<(usize, usize)>) -> Option<(f64, f64)> {
+        // A year the portfolio rules out is as infeasible as one over its budget: every search
+        // and repair moves through here.
+        if choice.is_some_and(|(_, t)| !self.p.options.allows(u, t)) {
+            return None;
+        }
         let old = self.contribution(u, self.choice[u]);
         let new = self.contribution(u, choice);
         for c in [&old, &new] {
@@ -463,11 +468,10 @@ impl<'p, 'a> PlanState<'p, 'a> {
 
     /// Every (option, year) choice of unit `u`.
     pub fn choices_of(&self, u: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
-        let n_years = self.p.n_years();
         self.p
             .options
             .of_unit(u)
-            .flat_map(move |k| (0..n_years).map(move |t| (k, t)))
+            .flat_map(move |k| self.p.options.years_of(u).map(move |t| (k, t)))
     }
 }
 

@@ -553,7 +553,12 @@ fn relief_html(h: &mut String, relief: &crate::relief::ResourceRelief) {
     if !relief.missed_at_any_budget.is_empty() {
         let _ = writeln!(
             h,
-            "<p>Missed at any budget (the catalogue does not reach it): {}.</p>",
+            "<p>Missed at any budget (the catalogue{} does not reach it): {}.</p>",
+            if relief.portfolio_table {
+                ", with the portfolio table,"
+            } else {
+                ""
+            },
             escape(&words.missed)
         );
     }

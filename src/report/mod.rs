@@ -356,8 +356,14 @@ pub fn summary(run: &PlanRun) -> Summary {
     notes.extend(p.scenario.notes.iter().cloned());
     if run.unreachable_efg.0 > 0 {
         notes.push(format!(
-            "{} E/F/G dwellings in {} units cannot be lifted to D or better by any package of the catalogue (for example monuments with solid walls): the phase-out target is missed by at least that many whatever the plan",
-            run.unreachable_efg.0, run.unreachable_efg.1
+            "{} E/F/G dwellings in {} units cannot be lifted to D or better by any package of the catalogue (for example monuments with solid walls){}: the phase-out target is missed by at least that many whatever the plan",
+            run.unreachable_efg.0,
+            run.unreachable_efg.1,
+            if p.scenario.portfolio.complexes.is_some() {
+                ", or are in complexes the portfolio table excludes"
+            } else {
+                ""
+            }
         ));
     }
     if p.scenario

@@ -367,7 +367,12 @@ fn relief_lines(s: &mut String, relief: &crate::relief::ResourceRelief) {
     if !relief.missed_at_any_budget.is_empty() {
         let _ = writeln!(
             s,
-            "  Missed at any budget (the catalogue does not reach it): {}",
+            "  Missed at any budget (the catalogue{} does not reach it): {}",
+            if relief.portfolio_table {
+                ", with the portfolio table,"
+            } else {
+                ""
+            },
             words.missed
         );
     }

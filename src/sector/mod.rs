@@ -71,6 +71,13 @@ pub enum SectorError {
     /// Reading, modelling or solving (as for a plan).
     #[error(transparent)]
     Pipeline(#[from] Box<pipeline::Error>),
+    /// A portfolio table in a sector run: the sector plans each corporation's task on its whole
+    /// stock.
+    #[error("{}: `[portfolio]` is for `heatpath plan` (one corporation's decisions per complex); the sector run plans every corporation's whole stock: leave it out of the sector's scenario", scenario.display())]
+    Portfolio {
+        /// The scenario file.
+        scenario: PathBuf,
+    },
     /// No capacity table named.
     #[error("{}: no capacity table: add `[sector] capacity = \"capacity.csv\"` to the scenario or pass --capacity FILE", scenario.display())]
     NoCapacityTable {
@@ -216,6 +223,11 @@ pub fn run(
 ) -> Result<SectorReport, SectorError> {
     let started = Instant::now();
     let scenario = Scenario::from_file(scenario_path).map_err(pipeline::Error::from)?;
+    if scenario.portfolio.complexes.is_some() {
+        return Err(SectorError::Portfolio {
+            scenario: scenario_path.to_path_buf(),
+        });
+    }
     let capacity_path = options
         .capacity
         .clone()
