@@ -723,6 +723,8 @@ struct Committed {
     offset_eur: f64,
     /// The rows left: (path required, budget, capacity, label A, gas-free, ready).
     state: Option<ResidualRows>,
+    /// Years whose budget or capacity the commitments alone exceed.
+    notes: Vec<String>,
 }
 
 /// The right-hand sides the commitments leave.
@@ -744,6 +746,7 @@ impl Committed {
                 free: Vec::new(),
                 offset_eur: 0.0,
                 state: None,
+                notes: Vec::new(),
             };
         }
         let mut fixed = vec![None; n];
@@ -751,6 +754,26 @@ impl Committed {
         for c in commitments {
             fixed[c.unit] = Some((c.option, c.t));
             state.set(c.unit, Some((c.option, c.t)));
+        }
+        let mut notes = Vec::new();
+        for t in 0..full.n_years() {
+            let year = full.options.year(t);
+            let spend: f64 = commitments
+                .iter()
+                .filter(|c| c.t == t)
+                .map(|c| full.options.cost_eur(c.unit, c.option, t))
+                .sum();
+            let dwellings: u32 = commitments
+                .iter()
+                .filter(|c| c.t == t)
+                .map(|c| full.options.unit_dwellings[c.unit])
+                .sum();
+            if full.budget_eur[t].is_some_and(|b| spend > b * (1.0 + 1e-9)) {
+                notes.push(format!("portfolio table: the works committed for {year} (€ {:.2} M) alone exceed that year's budget; the plan adds nothing else that year", spend / 1e6));
+            }
+            if full.capacity_dwellings[t].is_some_and(|c| f64::from(dwellings) > c + 1e-9) {
+                notes.push(format!("portfolio table: the works committed for {year} ({dwellings} dwellings) alone exceed that year's capacity; the plan adds nothing else that year"));
+            }
         }
         let free: Vec<usize> = (0..n).filter(|&u| fixed[u].is_none()).collect();
         let (free_options, _) = full.options.subset(&free);
@@ -769,6 +792,7 @@ impl Committed {
                 gas_free: residual.gas_free,
                 ready: residual.ready,
             }),
+            notes,
         }
     }
 
@@ -816,6 +840,7 @@ impl Committed {
         solution.plan = options.plan(&choices);
         solution.lower_bound_eur = solution.lower_bound_eur.map(|b| b + self.offset_eur);
         solution.details.lp_bound_eur = solution.details.lp_bound_eur.map(|b| b + self.offset_eur);
+        solution.notes.extend(self.notes.iter().cloned());
         solution
     }
 }
