@@ -71,3 +71,32 @@ mod tests {
         assert!(e.to_string().contains("a folder"), "{e}");
     }
 }
+
+/// Largest small table read whole (a capacity or portfolio table has a row per corporation or
+/// complex: 64 MB is far beyond any).
+pub const MAX_TABLE_BYTES: u64 = 64 << 20;
+
+/// Reads a small table file whole (at most [`MAX_TABLE_BYTES`]).
+pub fn read_table_bytes(path: &Path) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    open_regular(path)?
+        .take(MAX_TABLE_BYTES)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// A small table's text: UTF-8, else Windows-1252 (as Excel saves CSV), without a BOM.
+pub fn table_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0,
+    };
+    match text {
+        std::borrow::Cow::Borrowed(t) => {
+            std::borrow::Cow::Borrowed(t.trim_start_matches('\u{feff}'))
+        }
+        std::borrow::Cow::Owned(t) => {
+            std::borrow::Cow::Owned(t.trim_start_matches('\u{feff}').to_string())
+        }
+    }
+}

@@ -151,16 +151,10 @@ fn action_kind(text: &str) -> Option<&'static str> {
 impl Portfolio {
     /// Reads the table at `path` (at most 64 MB).
     pub fn from_file(path: &Path) -> Result<Portfolio, PortfolioError> {
-        let mut bytes = Vec::new();
-        crate::input::open_regular(path)
-            .and_then(|f| {
-                use std::io::Read;
-                f.take(64 << 20).read_to_end(&mut bytes)
-            })
-            .map_err(|source| PortfolioError::Io {
-                file: path.to_path_buf(),
-                source,
-            })?;
+        let bytes = crate::input::read_table_bytes(path).map_err(|source| PortfolioError::Io {
+            file: path.to_path_buf(),
+            source,
+        })?;
         Self::from_bytes(&bytes, path)
     }
 
@@ -168,11 +162,7 @@ impl Portfolio {
     /// years, one decision per complex); [`Portfolio::check`] checks it against the stock, the
     /// catalogue and the horizon.
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Portfolio, PortfolioError> {
-        let text = match std::str::from_utf8(bytes) {
-            Ok(text) => std::borrow::Cow::Borrowed(text),
-            Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0,
-        };
-        let text = text.trim_start_matches('\u{feff}');
+        let text = crate::input::table_text(bytes);
         let file = || path.to_path_buf();
         let mut header: Option<(Vec<String>, [Option<usize>; 4])> = None;
         let mut separator = b',';

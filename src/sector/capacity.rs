@@ -162,14 +162,8 @@ pub struct CapacityTable {
 impl CapacityTable {
     /// Reads a capacity table from a file.
     pub fn from_file(path: &Path) -> Result<CapacityTable, SectorError> {
-        let mut bytes = Vec::new();
-        crate::input::open_regular(path)
-            .and_then(|f| {
-                use std::io::Read;
-                // A capacity table has a row per corporation: 64 MB is far beyond any.
-                f.take(64 << 20).read_to_end(&mut bytes)
-            })
-            .map_err(|source| SectorError::CapacityIo {
+        let bytes =
+            crate::input::read_table_bytes(path).map_err(|source| SectorError::CapacityIo {
                 file: path.to_path_buf(),
                 source,
             })?;
@@ -178,11 +172,7 @@ impl CapacityTable {
 
     /// As [`CapacityTable::from_file`], from the file's bytes (`path` names it in errors).
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<CapacityTable, SectorError> {
-        let text = match std::str::from_utf8(bytes) {
-            Ok(text) => std::borrow::Cow::Borrowed(text),
-            Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0,
-        };
-        let text = text.trim_start_matches('\u{feff}');
+        let text = crate::input::table_text(bytes);
         let file = || path.to_path_buf();
         // Skip leading comment and blank lines to find the header.
         let header_line = text
