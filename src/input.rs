@@ -59,19 +59,6 @@ pub fn read_text(path: &Path) -> io::Result<String> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn devices_and_folders_are_refused_by_name() {
-        let e = open_regular(Path::new("/dev/zero")).unwrap_err();
-        assert!(e.to_string().contains("not a regular file"), "{e}");
-        let e = open_regular(Path::new("/tmp")).unwrap_err();
-        assert!(e.to_string().contains("a folder"), "{e}");
-    }
-}
-
 /// Largest small table read whole (a capacity or portfolio table has a row per corporation or
 /// complex: 64 MB is far beyond any).
 pub const MAX_TABLE_BYTES: u64 = 64 << 20;
@@ -98,5 +85,18 @@ pub fn table_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Owned(t) => {
             std::borrow::Cow::Owned(t.trim_start_matches('\u{feff}').to_string())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_and_folders_are_refused_by_name() {
+        let e = open_regular(Path::new("/dev/zero")).unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+        let e = open_regular(Path::new("/tmp")).unwrap_err();
+        assert!(e.to_string().contains("a folder"), "{e}");
     }
 }
