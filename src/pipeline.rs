@@ -863,11 +863,14 @@ fn portfolio_note(prepared: &Prepared, evaluation: &Evaluation) -> Option<String
     let later = (0..o.n_units())
         .filter(|&u| (1..n_years).contains(&first(u)))
         .count();
+    let complexes = |n: usize| format!("{n} {}", if n == 1 { "complex" } else { "complexes" });
     Some(format!(
-        "portfolio table {}: committed works in {} complexes (€ {:.2} M, in the plan as committed), {excluded} excluded (their E/F/G dwellings stay E/F/G), {later} not before a year",
+        "portfolio table {}: committed works in {} (€ {:.2} M, in the plan as committed), {} excluded (their E/F/G dwellings stay E/F/G), {} not before a year",
         file.display(),
-        prepared.commitments.len(),
-        committed_eur / 1e6
+        complexes(prepared.commitments.len()),
+        committed_eur / 1e6,
+        complexes(excluded),
+        complexes(later)
     ))
 }
 

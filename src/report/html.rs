@@ -208,6 +208,11 @@ pub fn report(run: &PlanRun, s: &Summary, charts: &[(ChartKind, String)]) -> Str
         s.first_year,
         euros(s.objective_eur)
     );
+    // What the corporation decided beforehand shapes the plan (and often its misses): said
+    // here, not only among the notes.
+    if let Some(portfolio) = s.notes.iter().find(|n| n.starts_with("portfolio table ")) {
+        let _ = writeln!(h, "<p>The plan follows the {}.</p>", escape(portfolio));
+    }
     match (s.lower_bound_eur, s.gap) {
         (Some(_), Some(_)) if s.status == "optimal" => {
             let _ = writeln!(

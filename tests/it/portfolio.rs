@@ -90,7 +90,7 @@ fn every_solver_plans_around_the_portfolio_table() {
             assert!(*year >= 2031, "{solver}: C001-0008 in {year}");
         }
         assert!(
-            notes.contains("portfolio table") && notes.contains("1 excluded"),
+            notes.contains("portfolio table") && notes.contains("1 complex excluded"),
             "{solver}: {notes}"
         );
         if let Some(bound) = summary["lower_bound_eur"].as_f64() {
