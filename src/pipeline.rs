@@ -591,7 +591,18 @@ pub fn solve_portfolio(
     let shown_penalties = results.iter().find_map(|r| r.1.details.penalties);
     let problem = Problem::new(&prepared.options, &prepared.scenario);
     let penalties = shown_penalties.unwrap_or_else(|| Penalties::for_problem(&problem));
-    let unreachable_efg = problem.unreachable_efg_dwellings();
+    let mut unreachable_efg = problem.unreachable_efg_dwellings();
+    // A committed unit's window is closed, so it counts there with all its E/F/G dwellings; it
+    // keeps only those its committed works leave.
+    for c in &prepared.commitments {
+        let o = &prepared.options;
+        let before = o.unit_efg_before[c.unit];
+        if before > 0 {
+            let left = o.efg_after[c.option].min(before);
+            unreachable_efg.0 -= u64::from(before - left);
+            unreachable_efg.1 -= u64::from(left == 0);
+        }
+    }
     let unavoidable = shown_penalties.map_or(0.0, |p| p.dwelling_eur * unreachable_efg.0 as f64);
     let best_bound = results
         .iter()

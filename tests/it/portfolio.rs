@@ -165,3 +165,22 @@ fn the_sector_run_refuses_a_portfolio_table() {
         "{stderr}"
     );
 }
+
+/// A committed complex's window is closed to the solvers, but its E/F/G dwellings are lifted by
+/// its committed works: none is counted as out of reach, and every target is met.
+#[test]
+fn committed_works_that_lift_efg_dwellings_leave_none_out_of_reach() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = with_table(
+        dir.path(),
+        "complex_id,action,year,package\nC001-0008,commit,2027,roof_inside\n",
+    );
+    let (rows, summary, notes) = plan(
+        scenario.to_str().unwrap(),
+        &dir.path().join("out"),
+        &["--solver", "decomposition"],
+    );
+    assert_eq!(rows["C001-0008"], (2027, "roof_inside".to_string()));
+    assert!(!notes.contains("cannot be lifted"), "{notes}");
+    assert_eq!(summary["all_targets_met"], true, "{notes}");
+}
