@@ -725,7 +725,7 @@ pub fn solve_portfolio(
 /// they propose gets the commitments before it is judged. The penalised objective of any plan
 /// is the residual problem's plus a constant (the commitments' cost and the E/F/G dwellings
 /// they leave): the solvers' bounds are moved by it.
-struct Committed {
+pub(crate) struct Committed {
     /// Unit → committed (option, year index).
     fixed: Vec<Option<(usize, usize)>>,
     /// The units the solvers decide, in order.
@@ -749,7 +749,7 @@ struct ResidualRows {
 }
 
 impl Committed {
-    fn new(full: &Problem, commitments: &[Commitment]) -> Committed {
+    pub(crate) fn new(full: &Problem, commitments: &[Commitment]) -> Committed {
         let n = full.options.n_units();
         if commitments.is_empty() {
             return Committed {
@@ -808,12 +808,12 @@ impl Committed {
     }
 
     /// The free units' options, when there are commitments.
-    fn free_options(&self, options: &OptionSet) -> Option<OptionSet> {
+    pub(crate) fn free_options(&self, options: &OptionSet) -> Option<OptionSet> {
         self.state.as_ref().map(|_| options.subset(&self.free).0)
     }
 
     /// The problem the solvers solve: the free units on the rows the commitments leave.
-    fn residual<'a>(&self, full: &Problem, options: &'a OptionSet) -> Problem<'a> {
+    pub(crate) fn residual<'a>(&self, full: &Problem, options: &'a OptionSet) -> Problem<'a> {
         let rows = self.state.as_ref().expect("commitments");
         Problem {
             options,
@@ -832,7 +832,7 @@ impl Committed {
 
     /// A solver's solution on the residual problem as a solution of the whole: the free units'
     /// choices where they belong, the commitments added, the bounds moved by the offset.
-    fn complete(&self, solution: Solution, options: &OptionSet) -> Solution {
+    pub(crate) fn complete(&self, solution: Solution, options: &OptionSet) -> Solution {
         if self.state.is_none() {
             return solution;
         }

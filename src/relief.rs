@@ -98,7 +98,17 @@ pub fn relief(
         .capacity_dwellings
         .iter_mut()
         .for_each(|c| *c = None);
-    let free = Decomposition::default().solve(&problem, &mut Silent)?;
+    // The commitments stay in the plan without limits: the decomposition plans the other units
+    // on what they leave, as in the run itself.
+    let committed = crate::pipeline::Committed::new(&problem, &prepared.commitments);
+    let free_options = committed.free_options(&prepared.options);
+    let free = match &free_options {
+        Some(options) => committed.complete(
+            Decomposition::default().solve(&committed.residual(&problem, options), &mut Silent)?,
+            &prepared.options,
+        ),
+        None => Decomposition::default().solve(&problem, &mut Silent)?,
+    };
     let Some(free_evaluation) = evaluate(&free.plan) else {
         return Ok(None);
     };

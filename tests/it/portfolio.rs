@@ -184,3 +184,35 @@ fn committed_works_that_lift_efg_dwellings_leave_none_out_of_reach() {
     assert!(!notes.contains("cannot be lifted"), "{notes}");
     assert_eq!(summary["all_targets_met"], true, "{notes}");
 }
+
+/// Works committed beyond a year's budget stay committed; the summary says so, and the plan
+/// without limits that prices the missed targets keeps them too.
+#[test]
+fn commitments_beyond_a_budget_stay_and_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = with_table(
+        dir.path(),
+        "complex_id,action,year,package\nC001-0047,commit,2028,shell_standard\n",
+    );
+    let text = std::fs::read_to_string(&scenario).unwrap();
+    std::fs::write(
+        &scenario,
+        format!("{text}\n[budget]\nevery_year = 3000000\n"),
+    )
+    .unwrap();
+    let (rows, summary, notes) = plan(
+        scenario.to_str().unwrap(),
+        &dir.path().join("out"),
+        &["--solver", "decomposition"],
+    );
+    assert_eq!(rows["C001-0047"], (2028, "shell_standard".to_string()));
+    assert!(
+        notes.contains("committed for 2028 (€ 4.86 M) alone exceed that year's budget"),
+        "{notes}"
+    );
+    // Nothing else is planned in 2028: the year's spend is the commitment's.
+    assert!(rows
+        .iter()
+        .all(|(id, (year, _))| id == "C001-0047" || *year != 2028));
+    assert_eq!(summary["all_targets_met"], false);
+}
