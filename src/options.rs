@@ -270,7 +270,8 @@ pub struct OptionSet {
     /// Options removed as infeasible, ineffective or dominated.
     pub pruned: usize,
     /// Per unit: the first planning year index it may take works in (the portfolio table's
-    /// `not_before`; `n_years` for a complex the corporation excludes). Empty: every year.
+    /// `not_before`; `n_years`, no year, for a complex the corporation excludes and for one
+    /// whose works it has committed, which the pipeline adds to every plan). Empty: every year.
     pub first_year_index: Vec<u16>,
 }
 
