@@ -248,7 +248,13 @@ impl Portfolio {
             })?;
             let year = || -> Result<u16, PortfolioError> {
                 let (_, text) = cell(2);
-                text.parse::<u16>()
+                // Spreadsheets may save a year as `2028.0` or `2028,0`.
+                let whole = text
+                    .strip_suffix(".0")
+                    .or_else(|| text.strip_suffix(",0"))
+                    .unwrap_or(text);
+                whole
+                    .parse::<u16>()
                     .ok()
                     .filter(|y| (1900..=2100).contains(y))
                     .ok_or_else(|| error(2, text, "a year (e.g. 2028)"))
@@ -374,7 +380,7 @@ mod tests {
 
     #[test]
     fn dutch_names_semicolons_and_comments_are_read() {
-        let p = read("# portefeuillestrategie 2026\nComplex;Actie;Jaar;Pakket;Opmerking\nC1;vastgelegd;2027;envelope_basic;contract getekend\nC2;Uitsluiten;;;monument\nC3;niet voor;2030;;\n").unwrap();
+        let p = read("# portefeuillestrategie 2026\nComplex;Actie;Jaar;Pakket;Opmerking\nC1;vastgelegd;2027;envelope_basic;contract getekend\nC2;Uitsluiten;;;monument\nC3;niet voor;2030,0;;\n").unwrap();
         assert_eq!(
             p.decisions
                 .iter()
