@@ -122,14 +122,6 @@ fn backend_error(backend: Backend, e: impl std::fmt::Display) -> OptimiseError {
     OptimiseError::Solver(format!("{}: {e}", backend.as_str()))
 }
 
-/// The row prices as d(objective)/d(rhs) of each row as written (a ≥ row's at least 0, a ≤
-/// row's at most 0): good_lp's Clarabel and HiGHS duals are of that form for both senses
-/// (`tests::row_prices_are_the_objectives_change_per_unit_of_rhs`; an earlier version negated
-/// the ≤ rows' and showed a binding budget's shadow price as negative).
-fn dual_per_rhs(model: &LpModel, raw: impl Fn(usize) -> f64) -> Vec<f64> {
-    (0..model.rows.len()).map(raw).collect()
-}
-
 /// Scale factors that bring every row and column to a largest coefficient of 1 and the objective
 /// to a largest cost of 1: the raw model mixes kWh rows (~1e6) with dwelling rows (~1) and
 /// penalties (~1e8), which the interior-point method does not survive unscaled. The simplex
@@ -329,8 +321,10 @@ fn solve_scaled(
             let mut s = m.solve().map_err(|e| backend_error(backend, e))?;
             let values = columns.iter().map(|&v| s.value(v)).collect();
             let duals = s.compute_dual();
-            let raw: Vec<f64> = references.iter().map(|r| good_lp::DualValues::dual(&duals, r.clone())).collect();
-            Ok(finish(values, Some(dual_per_rhs(model, |r| raw[r])), true))
+            // good_lp's duals are d(objective)/d(rhs) of each row as written, for both senses
+            // (`tests::row_prices_are_the_objectives_change_per_unit_of_rhs`).
+            let prices = references.iter().map(|r| good_lp::DualValues::dual(&duals, r.clone())).collect();
+            Ok(finish(values, Some(prices), true))
         }
         #[cfg(feature = "highs")]
         Backend::Highs => {
@@ -350,8 +344,8 @@ fn solve_scaled(
                 None
             } else {
                 let d = s.compute_dual();
-                let raw: Vec<f64> = references.iter().map(|r| good_lp::DualValues::dual(&d, r.clone())).collect();
-                Some(dual_per_rhs(model, |r| raw[r]))
+                // As Clarabel's: d(objective)/d(rhs) of each row as written.
+                Some(references.iter().map(|r| good_lp::DualValues::dual(&d, r.clone())).collect())
             };
             Ok(finish(values, duals, optimal))
         }
