@@ -72,19 +72,12 @@ pub fn read_table_bytes(path: &Path) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// A small table's text: UTF-8, else Windows-1252 (as Excel saves CSV), without a BOM.
+/// A small table's text: UTF-8 without its BOM, else Windows-1252 (as Excel saves CSV; the
+/// decoder drops a BOM itself).
 pub fn table_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(text) => std::borrow::Cow::Borrowed(text),
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text.trim_start_matches('\u{feff}')),
         Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0,
-    };
-    match text {
-        std::borrow::Cow::Borrowed(t) => {
-            std::borrow::Cow::Borrowed(t.trim_start_matches('\u{feff}'))
-        }
-        std::borrow::Cow::Owned(t) => {
-            std::borrow::Cow::Owned(t.trim_start_matches('\u{feff}').to_string())
-        }
     }
 }
 
