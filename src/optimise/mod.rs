@@ -358,10 +358,7 @@ pub fn time_left(
     let run = observer
         .deadline()
         .map(|d| d.saturating_duration_since(now));
-    match (own, run) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
+    own.into_iter().chain(run).min()
 }
 
 /// An observer that ignores everything.
