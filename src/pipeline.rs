@@ -506,10 +506,10 @@ impl Observer for Limited<'_> {
     }
 
     fn deadline(&self) -> Option<Instant> {
-        match (self.deadline, self.observer.deadline()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        self.deadline
+            .into_iter()
+            .chain(self.observer.deadline())
+            .min()
     }
 }
 
@@ -546,11 +546,7 @@ pub fn solve_portfolio(
     // the other units on what the commitments leave (see `Committed`).
     let full = Problem::new(&prepared.options, &prepared.scenario);
     let committed = Committed::new(&full, &prepared.commitments);
-    let free_options = committed.free_options(&prepared.options);
-    let problem = match &free_options {
-        Some(options) => committed.residual(&full, options),
-        None => Problem::new(&prepared.options, &prepared.scenario),
-    };
+    let problem = committed.problem(full);
     for &solver in primary.iter().chain(others) {
         if names.contains(&solver.name()) {
             continue;
@@ -732,8 +728,8 @@ pub(crate) struct Committed {
     free: Vec<usize>,
     /// Full objective of the commitments alone less the residual problem's empty plan.
     offset_eur: f64,
-    /// The rows left: (path required, budget, capacity, label A, gas-free, ready).
-    state: Option<ResidualRows>,
+    /// The free units' options and the rows the commitments leave; `None` without commitments.
+    residual: Option<(OptionSet, ResidualRows)>,
     /// Years whose budget or capacity the commitments alone exceed.
     notes: Vec<String>,
 }
@@ -756,7 +752,7 @@ impl Committed {
                 fixed: Vec::new(),
                 free: Vec::new(),
                 offset_eur: 0.0,
-                state: None,
+                residual: None,
                 notes: Vec::new(),
             };
         }
@@ -791,34 +787,33 @@ impl Committed {
         let residual = state.residual(&free_options);
         let offset_eur =
             state.objective() - PlanState::empty(&residual, full.penalties).objective();
+        let rows = ResidualRows {
+            path_required: residual.path_required,
+            budget_eur: residual.budget_eur,
+            capacity_dwellings: residual.capacity_dwellings,
+            label_a: residual.label_a,
+            gas_free: residual.gas_free,
+            ready: residual.ready,
+        };
         Committed {
             fixed,
             free,
             offset_eur,
-            state: Some(ResidualRows {
-                path_required: residual.path_required,
-                budget_eur: residual.budget_eur,
-                capacity_dwellings: residual.capacity_dwellings,
-                label_a: residual.label_a,
-                gas_free: residual.gas_free,
-                ready: residual.ready,
-            }),
+            residual: Some((free_options, rows)),
             notes,
         }
     }
 
-    /// The free units' options, when there are commitments.
-    pub(crate) fn free_options(&self, options: &OptionSet) -> Option<OptionSet> {
-        self.state.as_ref().map(|_| options.subset(&self.free).0)
-    }
-
-    /// The problem the solvers solve: the free units on the rows the commitments leave.
-    pub(crate) fn residual<'a>(&self, full: &Problem, options: &'a OptionSet) -> Problem<'a> {
-        let rows = self.state.as_ref().expect("commitments");
+    /// The problem the solvers solve: with commitments, the free units on the rows the
+    /// commitments leave; else `full` itself.
+    pub(crate) fn problem<'a>(&'a self, full: Problem<'a>) -> Problem<'a> {
+        let Some((options, rows)) = &self.residual else {
+            return full;
+        };
         Problem {
             options,
             mode: full.mode,
-            path_target: full.path_target.clone(),
+            path_target: full.path_target,
             path_required: rows.path_required.clone(),
             budget_eur: rows.budget_eur.clone(),
             capacity_dwellings: rows.capacity_dwellings.clone(),
@@ -830,10 +825,10 @@ impl Committed {
         }
     }
 
-    /// A solver's solution on the residual problem as a solution of the whole: the free units'
+    /// A solver's solution on [`Committed::problem`] as a solution of the whole: the free units'
     /// choices where they belong, the commitments added, the bounds moved by the offset.
     pub(crate) fn complete(&self, solution: Solution, options: &OptionSet) -> Solution {
-        if self.state.is_none() {
+        if self.residual.is_none() {
             return solution;
         }
         let mut solution = solution;
@@ -865,14 +860,13 @@ fn portfolio_note(prepared: &Prepared, evaluation: &Evaluation) -> Option<String
         .iter()
         .map(|c| evaluation.units[c.unit].cost_eur)
         .sum();
-    let n_years = o.n_years;
-    let first = |u: usize| o.first_year_index.get(u).map_or(0, |&t| usize::from(t));
-    let is_committed = |u: usize| prepared.commitments.iter().any(|c| c.unit == u);
-    let excluded = (0..o.n_units())
-        .filter(|&u| first(u) >= n_years && !is_committed(u))
+    // A committed complex's window is closed too (one decision per complex).
+    let closed = (0..o.n_units())
+        .filter(|&u| o.years_of(u).is_empty())
         .count();
+    let excluded = closed - prepared.commitments.len();
     let later = (0..o.n_units())
-        .filter(|&u| (1..n_years).contains(&first(u)))
+        .filter(|&u| o.years_of(u).start > 0 && !o.years_of(u).is_empty())
         .count();
     let complexes = |n: usize| format!("{n} {}", if n == 1 { "complex" } else { "complexes" });
     Some(format!(
@@ -889,9 +883,12 @@ fn portfolio_note(prepared: &Prepared, evaluation: &Evaluation) -> Option<String
 /// the table rules out. A plan that breaks it is a solver bug, never shown as a plan.
 fn check_portfolio(plan: &Plan, prepared: &Prepared) -> Result<(), Error> {
     let o = &prepared.options;
+    let mut committed_of = vec![None; plan.choices.len()];
+    for c in &prepared.commitments {
+        committed_of[c.unit] = Some(c);
+    }
     for (u, choice) in plan.choices.iter().enumerate() {
-        let committed = prepared.commitments.iter().find(|c| c.unit == u);
-        let ok = match (committed, choice) {
+        let ok = match (committed_of[u], choice) {
             (Some(c), Some(choice)) => {
                 o.package[c.option] == choice.package && o.year(c.t) == choice.year
             }
@@ -917,11 +914,7 @@ fn check_portfolio(plan: &Plan, prepared: &Prepared) -> Result<(), Error> {
 pub fn export_mps(prepared: &Prepared, path: &Path, integer: bool) -> Result<(), Error> {
     let full = Problem::new(&prepared.options, &prepared.scenario);
     let committed = Committed::new(&full, &prepared.commitments);
-    let free_options = committed.free_options(&prepared.options);
-    let model = match &free_options {
-        Some(options) => LpModel::build(&committed.residual(&full, options)),
-        None => LpModel::build(&full),
-    };
+    let model = LpModel::build(&committed.problem(full));
     crate::output::write_file_atomic(path, |w| write_mps(w, &model, "heatpath", integer)).map_err(
         |source| Error::Write {
             path: path.to_path_buf(),

@@ -101,14 +101,10 @@ pub fn relief(
     // The commitments stay in the plan without limits: the decomposition plans the other units
     // on what they leave, as in the run itself.
     let committed = crate::pipeline::Committed::new(&problem, &prepared.commitments);
-    let free_options = committed.free_options(&prepared.options);
-    let free = match &free_options {
-        Some(options) => committed.complete(
-            Decomposition::default().solve(&committed.residual(&problem, options), &mut Silent)?,
-            &prepared.options,
-        ),
-        None => Decomposition::default().solve(&problem, &mut Silent)?,
-    };
+    let free = committed.complete(
+        Decomposition::default().solve(&committed.problem(problem), &mut Silent)?,
+        &prepared.options,
+    );
     let Some(free_evaluation) = evaluate(&free.plan) else {
         return Ok(None);
     };
