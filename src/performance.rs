@@ -526,8 +526,9 @@ mod tests {
             (DwellingType::ApartmentGallery, 1985, Some(Position::Top)),
             (DwellingType::SemiDetached, 2012, None),
         ] {
-            for area in [52.6, 88.0, 103.2, 117.49, 151.0] {
-                let exact = heat_demand_kwh_m2(
+            // The typical dwelling of this type, year and position at `area` m².
+            let at = |area: f64| {
+                heat_demand_kwh_m2(
                     &params,
                     &ThermalState {
                         floor_area_m2: area,
@@ -537,19 +538,11 @@ mod tests {
                             crate::typology::ConstructionPeriod::of_year(build_year),
                         ),
                     },
-                );
-                let usage = crate::model::usage_area_m2(area);
-                let shared = heat_demand_kwh_m2(
-                    &params,
-                    &ThermalState {
-                        floor_area_m2: usage,
-                        geometry: typical_geometry(dwelling_type, build_year, usage, position),
-                        envelope: typical_envelope(dwelling_type, build_year, position),
-                        ventilation: crate::typology::default_ventilation(
-                            crate::typology::ConstructionPeriod::of_year(build_year),
-                        ),
-                    },
-                );
+                )
+            };
+            for area in [52.6, 88.0, 103.2, 117.49, 151.0] {
+                let exact = at(area);
+                let shared = at(crate::model::usage_area_m2(area));
                 assert!(
                     (exact - shared).abs() <= 1e-9 * exact,
                     "{dwelling_type:?} {build_year} {area} m²: {exact} against {shared}"

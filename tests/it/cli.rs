@@ -3,29 +3,12 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::common::{heatpath, manifest};
+use crate::common::{heatpath, manifest, read_csv};
 
 fn sample_scenario() -> String {
     manifest("datasets/sample/scenario.toml")
         .display()
         .to_string()
-}
-
-/// Reads a CSV written by heatpath into header-keyed rows.
-fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
-    let mut reader = csv::Reader::from_path(path).unwrap();
-    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
-    reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            header
-                .iter()
-                .cloned()
-                .zip(r.iter().map(String::from))
-                .collect()
-        })
-        .collect()
 }
 
 fn num(row: &HashMap<String, String>, column: &str) -> f64 {

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::common::{heatpath, manifest};
+use crate::common::{heatpath, manifest, read_csv};
 
 /// The shipped example: the sample with `datasets/sample/portfolio.csv`.
 fn example() -> String {
@@ -41,16 +41,12 @@ fn plan(
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let mut reader = csv::Reader::from_path(out.join("plan.csv")).unwrap();
-    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
-    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
-    let rows = reader
-        .records()
+    let rows = read_csv(&out.join("plan.csv"))
+        .into_iter()
         .map(|r| {
-            let r = r.unwrap();
             (
-                r[at("unit_id")].to_string(),
-                (r[at("year")].parse().unwrap(), r[at("package")].to_string()),
+                r["unit_id"].clone(),
+                (r["year"].parse().unwrap(), r["package"].clone()),
             )
         })
         .collect();
