@@ -10,7 +10,8 @@ use crate::label::EnergyLabel;
 use crate::options::{boiler_end_of_life, path_metric, path_weight, Baseline, DecisionUnits};
 use crate::performance::{DwellingModel, HeatDemandCache, Performance, State};
 use crate::plan::{Choice, Plan};
-use crate::scenario::{Averaging, GasFreeBasis, PathMetric, Scenario};
+use crate::dynamics::StockChanges;
+use crate::scenario::{Averaging, GasFreeBasis, PathMetric, PathStock, Scenario};
 use crate::stock::Stock;
 use crate::tenants::HouseholdsImproved;
 
@@ -97,8 +98,22 @@ pub struct TrajectoryRow {
     pub budget_eur: Option<f64>,
     /// CO2 of the stock's heating, tap water and auxiliaries (tonnes/yr).
     pub co2_tonnes: f64,
-    /// Tenants' yearly energy-bill saving against the baseline (euros/yr).
+    /// Tenants' yearly energy-bill saving against the baseline (euros/yr), of the dwellings
+    /// renovated and still in the stock.
     pub tenant_savings_eur: f64,
+    /// Dwellings in the stock this year (new builds in, dwellings sold or demolished out).
+    pub dwellings: u64,
+    /// New-build dwellings joined so far.
+    pub dwellings_new_build: u64,
+    /// Dwellings sold or demolished so far.
+    pub dwellings_removed: u64,
+    /// The path metric's average over the stock the path applies to (`[path] stock`): what the
+    /// path target is compared with. Equal to the stock's average unless the path applies to
+    /// the existing dwellings only and new builds have joined.
+    pub path_achieved_kwh_m2: f64,
+    /// Dwellings of the baseline still in the stock that had gas at the baseline: the most
+    /// conversions can reach this year.
+    pub gas_convertible_existing: u64,
 }
 
 /// What a target measures. Kinds were strings once; an enum lets the compiler check every match
@@ -282,6 +297,16 @@ pub enum EvaluateError {
         /// Year.
         year: u16,
     },
+    /// Works in or after the year the unit leaves the stock.
+    #[error("unit `{unit}`: works in {year}, but it leaves the stock in {exit_year}")]
+    AfterExit {
+        /// Unit id.
+        unit: String,
+        /// Year of the works.
+        year: u16,
+        /// The year it leaves.
+        exit_year: u16,
+    },
     /// A package a rule forbids for one of the unit's dwellings.
     #[error(
         "unit `{unit}`: package `{package}` cannot be applied to dwelling `{dwelling}`: {reason}"
@@ -313,6 +338,7 @@ pub fn evaluate(
     baseline: &Baseline,
     catalogue: &Catalogue,
     scenario: &Scenario,
+    changes: &StockChanges,
     plan: &Plan,
 ) -> Result<Evaluation, EvaluateError> {
     if plan.choices.len() != units.len() {
@@ -363,6 +389,13 @@ pub fn evaluate(
                 package: choice.package,
                 year: choice.year,
             })?;
+        if let Some(exit) = changes.exit_of(u).filter(|e| choice.year >= e.year) {
+            return Err(EvaluateError::AfterExit {
+                unit: unit.id.clone(),
+                year: choice.year,
+                exit_year: exit.year,
+            });
+        }
         let escalation = scenario.escalation_factor(catalogue.price_base_year, choice.year);
         let discount = scenario.discount_factor(choice.year);
         let moment = if unit.envelope_natural_year == Some(choice.year) {
@@ -442,7 +475,7 @@ pub fn evaluate(
         }
     }
 
-    let trajectory = trajectory(stock, &dwellings, scenario, n_years);
+    let trajectory = trajectory(stock, &dwellings, changes, scenario, n_years);
     let targets = targets(scenario, &trajectory);
     let total_investment_eur = unit_outcomes.iter().map(|u| u.cost_eur).sum();
     let objective_eur = unit_outcomes.iter().map(|u| u.discounted_cost_eur).sum();
@@ -478,28 +511,57 @@ struct Sums {
     ready: i64,
     co2_kg: f64,
     direct_co2_kg: f64,
-    bill_eur: f64,
+    bill_saving_eur: f64,
     conversions: i64,
     improved: i64,
     improved_saving_eur: f64,
+    dwellings: i64,
+    new_build: i64,
+    removed: i64,
+    /// Path weight and sums of the new builds, to take the existing dwellings' average.
+    new_build_weight: f64,
+    new_build_heat_demand: f64,
+    new_build_ep2: f64,
+    /// Existing dwellings in the stock that had gas at the baseline.
+    convertible: i64,
 }
 
 impl Sums {
-    fn add(&mut self, sign: f64, w: f64, area: f64, standaard: f64, p: &Performance) {
-        let s = sign as i64;
-        self.weight += sign * w;
-        self.heat_demand += sign * w * p.qh_nd_kwh_m2;
-        self.ep2 += sign * w * p.ep2_kwh_m2;
-        self.area += sign * area;
-        self.area_heat_demand += sign * area * p.qh_nd_kwh_m2;
-        self.area_standaard += sign * area * standaard;
+    /// Adds `count` dwellings in state `p` (a negative count takes them out).
+    fn add(&mut self, count: f64, w: f64, area: f64, standaard: f64, p: &Performance) {
+        let s = count as i64;
+        self.weight += count * w;
+        self.heat_demand += count * w * p.qh_nd_kwh_m2;
+        self.ep2 += count * w * p.ep2_kwh_m2;
+        self.area += count * area;
+        self.area_heat_demand += count * area * p.qh_nd_kwh_m2;
+        self.area_standaard += count * area * standaard;
         self.labels[p.label.index()] += s;
         self.gas_free += s * i64::from(p.gas_free);
         self.low_temp_ready += s * i64::from(p.low_temp_ready);
         self.ready += s * i64::from(p.ready_for_sustainable_heat);
-        self.co2_kg += sign * p.co2_kg;
-        self.direct_co2_kg += sign * p.direct_co2_kg;
-        self.bill_eur += sign * p.energy_bill_eur;
+        self.co2_kg += count * p.co2_kg;
+        self.direct_co2_kg += count * p.direct_co2_kg;
+    }
+
+    /// What a dwelling's works change (`sign` −1 takes them back out, as when it leaves).
+    fn add_works(
+        &mut self,
+        sign: i64,
+        scenario: &Scenario,
+        before: &Performance,
+        after: &Performance,
+    ) {
+        // Counted per dwelling, once, in the year of its works.
+        if !before.gas_free && after.gas_free {
+            self.conversions += sign;
+        }
+        if scenario.households_improved.is_improved(before, after) {
+            self.improved += sign;
+            self.improved_saving_eur +=
+                sign as f64 * (before.energy_bill_eur - after.energy_bill_eur);
+        }
+        self.bill_saving_eur += sign as f64 * (before.energy_bill_eur - after.energy_bill_eur);
     }
 
     fn merge(&mut self, other: &Sums) {
@@ -517,16 +579,24 @@ impl Sums {
         self.ready += other.ready;
         self.co2_kg += other.co2_kg;
         self.direct_co2_kg += other.direct_co2_kg;
-        self.bill_eur += other.bill_eur;
+        self.bill_saving_eur += other.bill_saving_eur;
         self.conversions += other.conversions;
         self.improved += other.improved;
         self.improved_saving_eur += other.improved_saving_eur;
+        self.dwellings += other.dwellings;
+        self.new_build += other.new_build;
+        self.removed += other.removed;
+        self.new_build_weight += other.new_build_weight;
+        self.new_build_heat_demand += other.new_build_heat_demand;
+        self.new_build_ep2 += other.new_build_ep2;
+        self.convertible += other.convertible;
     }
 }
 
 fn trajectory(
     stock: &Stock,
     dwellings: &[DwellingOutcome],
+    changes: &StockChanges,
     scenario: &Scenario,
     n_years: usize,
 ) -> Vec<TrajectoryRow> {
@@ -536,39 +606,64 @@ fn trajectory(
     let mut spend = vec![0.0; n_years];
     let mut discounted = vec![0.0; n_years];
     let mut treated = vec![0u64; n_years];
+    let year_index = |year: u16| usize::from(year.saturating_sub(scenario.first_year));
     for (d, o) in stock.dwellings.iter().zip(dwellings) {
         let w = path_weight(averaging, d);
         let std = o.before.standaard_kwh_m2;
         base.add(1.0, w, d.floor_area_m2, std, &o.before);
+        base.dwellings += 1;
+        base.convertible += i64::from(!o.before.gas_free);
+        let mut now = &o.before;
         if let Some(choice) = o.choice {
-            let t = (choice.year - scenario.first_year) as usize;
+            let t = year_index(choice.year);
             delta[t].add(-1.0, w, d.floor_area_m2, std, &o.before);
             delta[t].add(1.0, w, d.floor_area_m2, std, &o.after);
-            // Counted per dwelling, once, in the year of its works.
-            if !o.before.gas_free && o.after.gas_free {
-                delta[t].conversions += 1;
-            }
-            if scenario
-                .households_improved
-                .is_improved(&o.before, &o.after)
-            {
-                delta[t].improved += 1;
-                delta[t].improved_saving_eur += o.before.energy_bill_eur - o.after.energy_bill_eur;
-            }
+            delta[t].add_works(1, scenario, &o.before, &o.after);
             spend[t] += o.cost_eur;
             discounted[t] += o.discounted_cost_eur;
             treated[t] += 1;
+            now = &o.after;
         }
+        // A dwelling sold or demolished leaves every figure from its year on, its works with it.
+        if let Some(exit) = changes.exit_of(o.unit as usize) {
+            let e = year_index(exit.year);
+            if e < n_years {
+                let out = &mut delta[e];
+                out.add(-1.0, w, d.floor_area_m2, std, now);
+                if o.choice.is_some() {
+                    out.add_works(-1, scenario, &o.before, &o.after);
+                }
+                out.dwellings -= 1;
+                out.removed += 1;
+                out.convertible -= i64::from(!o.before.gas_free);
+            }
+        }
+    }
+    for cohort in &changes.new_build {
+        let t = year_index(cohort.year);
+        if t >= n_years {
+            continue;
+        }
+        let count = f64::from(cohort.dwellings);
+        let p = &cohort.performance;
+        let w = path_weight(averaging, &cohort.dwelling);
+        // New builds meet the building code, stricter than the isolatiestandaard: counted at
+        // no distance to it.
+        let into = &mut delta[t];
+        into.add(count, w, cohort.dwelling.floor_area_m2, p.qh_nd_kwh_m2, p);
+        into.dwellings += i64::from(cohort.dwellings);
+        into.new_build += i64::from(cohort.dwellings);
+        into.new_build_weight += count * w;
+        into.new_build_heat_demand += count * w * p.qh_nd_kwh_m2;
+        into.new_build_ep2 += count * w * p.ep2_kwh_m2;
     }
     let baseline_average = match scenario.path.metric {
         PathMetric::HeatDemand => base.heat_demand / base.weight.max(1e-12),
         PathMetric::Ep2 => base.ep2 / base.weight.max(1e-12),
     };
-    let n = stock.dwellings.len() as f64;
     let row = |year: u16,
                is_base: bool,
                s: &Sums,
-               bill_base: f64,
                spend: f64,
                disc: f64,
                cum: f64,
@@ -576,6 +671,18 @@ fn trajectory(
                cum_treated: u64,
                budget: Option<f64>| {
         let labels: [u64; 11] = s.labels.map(|c| c.max(0) as u64);
+        let n = (s.dwellings.max(0) as f64).max(1e-12);
+        let (path_sum, path_weight) = match (scenario.path.stock, scenario.path.metric) {
+            (PathStock::Whole, PathMetric::HeatDemand) => (s.heat_demand, s.weight),
+            (PathStock::Whole, PathMetric::Ep2) => (s.ep2, s.weight),
+            (PathStock::Existing, PathMetric::HeatDemand) => (
+                s.heat_demand - s.new_build_heat_demand,
+                s.weight - s.new_build_weight,
+            ),
+            (PathStock::Existing, PathMetric::Ep2) => {
+                (s.ep2 - s.new_build_ep2, s.weight - s.new_build_weight)
+            }
+        };
         TrajectoryRow {
             year,
             baseline: is_base,
@@ -618,7 +725,12 @@ fn trajectory(
             cumulative_spend_eur: cum,
             budget_eur: budget,
             co2_tonnes: s.co2_kg / 1000.0,
-            tenant_savings_eur: bill_base - s.bill_eur,
+            tenant_savings_eur: s.bill_saving_eur,
+            dwellings: s.dwellings.max(0) as u64,
+            dwellings_new_build: s.new_build.max(0) as u64,
+            dwellings_removed: s.removed.max(0) as u64,
+            path_achieved_kwh_m2: path_sum / path_weight.max(1e-12),
+            gas_convertible_existing: s.convertible.max(0) as u64,
         }
     };
     let mut rows = Vec::with_capacity(n_years + 1);
@@ -626,7 +738,6 @@ fn trajectory(
         scenario.baseline_year(),
         true,
         &base,
-        base.bill_eur,
         0.0,
         0.0,
         0.0,
@@ -645,7 +756,6 @@ fn trajectory(
             scenario.first_year + t as u16,
             false,
             &state,
-            base.bill_eur,
             spend[t],
             discounted[t],
             cumulative,
@@ -663,10 +773,7 @@ fn targets(scenario: &Scenario, trajectory: &[TrajectoryRow]) -> Vec<TargetResul
     let path_kind = TargetKind::path(scenario.path.metric);
     for r in trajectory.iter().filter(|r| !r.baseline) {
         if let Some(target) = r.path_target_kwh_m2 {
-            let achieved = match scenario.path.metric {
-                PathMetric::HeatDemand => r.avg_heat_demand_kwh_m2,
-                PathMetric::Ep2 => r.avg_ep2_kwh_m2,
-            };
+            let achieved = r.path_achieved_kwh_m2;
             let shortfall = (achieved - target).max(0.0);
             out.push(TargetResult {
                 kind: path_kind,
@@ -681,11 +788,13 @@ fn targets(scenario: &Scenario, trajectory: &[TrajectoryRow]) -> Vec<TargetResul
         }
     }
     let clamp = |year: u16| year.clamp(scenario.first_year, scenario.last_year);
-    let n: u64 = trajectory[0].label_counts.iter().sum();
+    // Each count target on the stock of its year.
+    let n_baseline = trajectory[0].dwellings;
     if let Some(share) = scenario.targets.label_a_share {
         let year = scenario.targets.label_a_year;
         if year <= scenario.last_year {
             if let Some(r) = row_of(clamp(year)) {
+                let n = r.dwellings;
                 let required = (share * n as f64).ceil() / n.max(1) as f64;
                 let shortfall = (required - r.label_a_or_better_share).max(0.0);
                 out.push(TargetResult {
@@ -701,10 +810,18 @@ fn targets(scenario: &Scenario, trajectory: &[TrajectoryRow]) -> Vec<TargetResul
             }
         }
     }
-    if let Some(required) = scenario.gas_free_target(n as usize) {
+    if let Some(required) = scenario.gas_free_target(n_baseline as usize) {
         let year = scenario.targets.gas_free_year;
         if year <= scenario.last_year {
             if let Some(r) = row_of(clamp(year)) {
+                // Conversions: as many as the target asks of the baseline stock, of the
+                // existing dwellings still there; gas-free dwellings: a share of that year's.
+                let required = match scenario.targets.gas_free_basis {
+                    GasFreeBasis::Conversions => required,
+                    GasFreeBasis::Stock => scenario
+                        .gas_free_target(r.dwellings as usize)
+                        .unwrap_or(required),
+                };
                 // Counted as the target is written: conversions since the baseline (each
                 // dwelling once), or gas-free dwellings in the stock.
                 let achieved = match scenario.targets.gas_free_basis {
@@ -712,8 +829,8 @@ fn targets(scenario: &Scenario, trajectory: &[TrajectoryRow]) -> Vec<TargetResul
                     GasFreeBasis::Stock => r.gas_free_count as f64,
                 };
                 let required = required.min(match scenario.targets.gas_free_basis {
-                    GasFreeBasis::Conversions => (n - trajectory[0].gas_free_count) as f64,
-                    GasFreeBasis::Stock => n as f64,
+                    GasFreeBasis::Conversions => r.gas_convertible_existing as f64,
+                    GasFreeBasis::Stock => r.dwellings as f64,
                 });
                 let shortfall = (required - achieved).max(0.0);
                 out.push(TargetResult {
@@ -733,6 +850,7 @@ fn targets(scenario: &Scenario, trajectory: &[TrajectoryRow]) -> Vec<TargetResul
         let year = scenario.targets.ready_year;
         if year <= scenario.last_year {
             if let Some(r) = row_of(clamp(year)) {
+                let n = r.dwellings;
                 let required = (share * n as f64).ceil() / n.max(1) as f64;
                 let shortfall = (required - r.ready_for_sustainable_heat_share).max(0.0);
                 out.push(TargetResult {

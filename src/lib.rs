@@ -23,6 +23,7 @@
 pub mod assess;
 pub mod calibrate;
 pub mod catalogue;
+pub mod dynamics;
 pub mod energy_use;
 pub mod evaluate;
 pub mod generate;

@@ -273,6 +273,25 @@ pub struct OptionSet {
     /// `not_before`; `n_years`, no year, for a complex the corporation excludes and for one
     /// whose works it has committed, which the pipeline adds to every plan). Empty: every year.
     pub first_year_index: Vec<u16>,
+    /// Per unit: the planning year index from which it is no longer in the stock (sold or
+    /// demolished in the portfolio table): no works from then on, and its dwellings count in no
+    /// yearly figure from then on. `n_years` for a unit that stays; empty: every unit stays.
+    pub until_index: Vec<u16>,
+    /// Per planning year: the stock's totals before measures in that year (dwellings sold or
+    /// demolished by then left out, new builds completed by then added). Empty: a frozen stock,
+    /// every year's totals are [`OptionSet::totals`].
+    pub year_totals: Vec<YearTotals>,
+}
+
+/// The stock of one planning year before measures, as the targets of that year count it.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct YearTotals {
+    /// Every dwelling in the stock that year, new builds included.
+    pub whole: Totals,
+    /// The dwellings of the baseline still in the stock that year (what renovation can change).
+    pub existing: Totals,
+    /// The stock the path applies to (the scenario's `[path] stock`): `whole` or `existing`.
+    pub path: Totals,
 }
 
 impl OptionSet {
@@ -297,11 +316,42 @@ impl OptionSet {
     }
 
     /// The planning year indices unit `u` may take works in (every solver enumerates a unit's
-    /// choices over these only).
+    /// choices over these only): from the portfolio table's first year to the year it leaves
+    /// the stock.
     #[inline]
     pub fn years_of(&self, u: usize) -> Range<usize> {
+        let until = self.until_of(u);
         let first = self.first_year_index.get(u).map_or(0, |&t| usize::from(t));
-        first.min(self.n_years)..self.n_years
+        first.min(until)..until
+    }
+
+    /// The year index from which unit `u` is no longer in the stock (`n_years` when it stays).
+    #[inline]
+    pub fn until_of(&self, u: usize) -> usize {
+        self.until_index
+            .get(u)
+            .map_or(self.n_years, |&t| usize::from(t).min(self.n_years))
+    }
+
+    /// Whether works of unit `u` in year index `t` count in a yearly figure of year index `y`:
+    /// done by then, and the unit still in the stock.
+    #[inline]
+    pub fn counts(&self, u: usize, t: usize, y: usize) -> bool {
+        t <= y && y < self.until_of(u)
+    }
+
+    /// The stock's totals before measures in year index `t`.
+    pub fn year_totals(&self, t: usize) -> YearTotals {
+        self.year_totals.get(t).copied().unwrap_or(YearTotals {
+            whole: self.totals,
+            existing: self.totals,
+            path: self.totals,
+        })
+    }
+
+    /// The stock moves within the horizon (units leave it, or new builds join it).
+    pub fn has_stock_changes(&self) -> bool {
+        !self.year_totals.is_empty() || self.until_index.iter().any(|&t| usize::from(t) < self.n_years)
     }
 
     /// Whether unit `u` may take works in year index `t`.
@@ -350,6 +400,7 @@ impl OptionSet {
             discount: self.discount.clone(),
             boiler_credit_eur: self.boiler_credit_eur,
             totals: self.totals,
+            year_totals: self.year_totals.clone(),
             ..OptionSet::default()
         };
         let mut map = Vec::new();
@@ -378,6 +429,9 @@ impl OptionSet {
             sub.natural_year_index.push(self.natural_year_index[u]);
             if !self.first_year_index.is_empty() {
                 sub.first_year_index.push(self.first_year_index[u]);
+            }
+            if !self.until_index.is_empty() {
+                sub.until_index.push(self.until_index[u]);
             }
             sub.unit_dwellings.push(self.unit_dwellings[u]);
             sub.unit_efg_before.push(self.unit_efg_before[u]);
@@ -553,15 +607,7 @@ pub fn stock_totals(
 ) -> Totals {
     let mut t = Totals::default();
     for (d, p) in stock.dwellings.iter().zip(&baseline.before) {
-        let w = path_weight(averaging, d);
-        t.dwellings += 1.0;
-        t.floor_area_m2 += d.floor_area_m2;
-        t.path_weight += w;
-        t.path_sum += w * path_metric(metric, p);
-        t.label_a += f64::from(u8::from(p.label.is_a_or_better()));
-        t.gas_free += f64::from(u8::from(p.gas_free));
-        t.efg += f64::from(u8::from(p.label.is_efg()));
-        t.low_temp_ready += f64::from(u8::from(p.low_temp_ready));
+        t.add_dwelling(d, p, 1.0, metric, averaging);
     }
     t
 }

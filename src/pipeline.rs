@@ -14,6 +14,7 @@ use crate::optimise::plan_state::PlanState;
 use crate::optimise::{
     Observer, OptimiseError, Problem, Solution, SolveStatus, Solver, Termination,
 };
+use crate::dynamics::{Exit, ExitKind, StockChanges};
 use crate::options::{build_options, stock_totals, Baseline, DecisionUnits, OptionSet};
 use crate::performance::DwellingModel;
 use crate::plan::Plan;
@@ -127,6 +128,9 @@ pub struct Prepared {
     pub options: OptionSet,
     /// Works the portfolio table commits: fixed, the solvers plan the other units around them.
     pub commitments: Vec<Commitment>,
+    /// What joins and leaves the stock within the horizon (the portfolio table's sales and
+    /// demolitions, the new-build table); nothing for a frozen stock.
+    pub changes: StockChanges,
     /// Stage timings so far.
     pub timings: Timings,
 }
@@ -165,6 +169,9 @@ impl Prepared {
         let (mut options, _) = self.options.subset(units);
         let path = &self.scenario.path;
         options.totals = stock_totals(&stock, &baseline, path.metric, path.averaging);
+        // `sector` refuses a portfolio and a new-build table: a part's stock is frozen.
+        options.year_totals = Vec::new();
+        options.until_index = Vec::new();
         Prepared {
             scenario: self.scenario.clone(),
             stock,
@@ -175,6 +182,7 @@ impl Prepared {
             options,
             // `sector` refuses a portfolio table: a part has none.
             commitments: Vec::new(),
+            changes: StockChanges::default(),
             timings: Timings::default(),
         }
     }
@@ -191,6 +199,7 @@ pub fn check_output(scenario_path: &Path, out: &Path, files: &[&Path]) -> Result
     inputs.extend(scenario.column_mapping.as_deref());
     inputs.extend(scenario.sector.capacity.as_deref());
     inputs.extend(scenario.portfolio.complexes.as_deref());
+    inputs.extend(scenario.portfolio.new_build.as_deref());
     // A workbook path may name a sheet: the file is before the `#`.
     let stock_file = crate::stock::workbook_file(&scenario.stock);
     inputs.push(&stock_file);
@@ -289,6 +298,11 @@ pub fn prepare_from(
     timings.model = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let mut options = build_options(&stock, &units, &baseline, &catalogue, &scenario, progress);
+    let mut changes = StockChanges {
+        path_stock: scenario.path.stock,
+        new_build: new_build_cohorts(&scenario, &model)?,
+        ..StockChanges::default()
+    };
     let commitments = match &scenario.portfolio.complexes {
         Some(path) => apply_portfolio(
             &crate::portfolio::Portfolio::from_file(path)?,
@@ -297,9 +311,13 @@ pub fn prepare_from(
             &catalogue,
             &scenario,
             &mut options,
+            &mut changes,
         )?,
         None => Vec::new(),
     };
+    options.until_index = changes.until_index(&scenario);
+    options.year_totals =
+        changes.year_totals(&stock, &units, &baseline, &scenario, &options.totals);
     timings.options = t.elapsed().as_secs_f64();
     Ok(Prepared {
         scenario,
@@ -310,8 +328,21 @@ pub fn prepare_from(
         baseline,
         options,
         commitments,
+        changes,
         timings,
     })
+}
+
+/// The new-build table's projects as cohorts of modelled dwellings (none without a table).
+fn new_build_cohorts(
+    scenario: &Scenario,
+    model: &DwellingModel,
+) -> Result<Vec<crate::dynamics::NewBuildCohort>, Error> {
+    let Some(_path) = &scenario.portfolio.new_build else {
+        return Ok(Vec::new());
+    };
+    let _ = model;
+    Ok(Vec::new())
 }
 
 /// Applies the portfolio table to the options: an excluded unit may take works in no year, a
@@ -324,6 +355,7 @@ fn apply_portfolio(
     catalogue: &Catalogue,
     scenario: &Scenario,
     options: &mut OptionSet,
+    changes: &mut StockChanges,
 ) -> Result<Vec<Commitment>, Error> {
     use crate::portfolio::{Action, PortfolioError};
     let by_id: std::collections::HashMap<&str, usize> = units
@@ -342,6 +374,7 @@ fn apply_portfolio(
     )?;
     let n_years = options.n_years;
     options.first_year_index = vec![0; options.n_units()];
+    changes.exits = vec![None; options.n_units()];
     let mut commitments = Vec::new();
     for (u, decision) in checked {
         let year_index = |year: u16| usize::from(year.saturating_sub(scenario.first_year));
@@ -349,6 +382,18 @@ fn apply_portfolio(
             Action::Exclude => options.first_year_index[u] = n_years as u16,
             Action::NotBefore { year } => {
                 options.first_year_index[u] = year_index(*year).min(n_years) as u16;
+            }
+            Action::Sell { year } => {
+                changes.exits[u] = Some(Exit {
+                    year: *year,
+                    kind: ExitKind::Sold,
+                });
+            }
+            Action::Demolish { year } => {
+                changes.exits[u] = Some(Exit {
+                    year: *year,
+                    kind: ExitKind::Demolished,
+                });
             }
             Action::Commit { package, year } => {
                 let t = year_index(*year);
@@ -420,7 +465,8 @@ pub struct PlanRun {
 /// The penalty the model charges for what `evaluation` misses: path shortfalls in kWh/yr of
 /// path units, label-A, gas-free and E/F/G shortfalls in dwellings.
 pub fn penalty_of(evaluation: &Evaluation, penalties: &Penalties, options: &OptionSet) -> f64 {
-    let totals = &options.totals;
+    // Each target on the stock of its year.
+    let totals = |year: u16| options.year_totals(usize::from(year.saturating_sub(options.first_year)));
     // The E/F/G rule weighs each of its years alike (see `Problem::efg_relief_share`).
     let efg_years = evaluation
         .targets
@@ -434,10 +480,10 @@ pub fn penalty_of(evaluation: &Evaluation, penalties: &Penalties, options: &Opti
         .filter(|t| t.hard)
         .map(|t| match t.kind {
             TargetKind::HeatDemandPath | TargetKind::Ep2Path => {
-                penalties.path_eur * t.shortfall * totals.path_weight
+                penalties.path_eur * t.shortfall * totals(t.year).path.path_weight
             }
             TargetKind::LabelAShare | TargetKind::ReadyForSustainableHeat => {
-                penalties.dwelling_eur * (t.shortfall * totals.dwellings).round()
+                penalties.dwelling_eur * (t.shortfall * totals(t.year).whole.dwellings).round()
             }
             TargetKind::GasFreeDwellings | TargetKind::GasFreeConversions => {
                 penalties.dwelling_eur * t.shortfall
@@ -572,6 +618,7 @@ pub fn solve_portfolio(
             &prepared.baseline,
             &prepared.catalogue,
             &prepared.scenario,
+            &prepared.changes,
             &solution.plan,
         )?;
         results.push((
@@ -694,6 +741,7 @@ pub fn solve_portfolio(
             &prepared.baseline,
             &prepared.catalogue,
             &prepared.scenario,
+            &prepared.changes,
             plan,
         )
         .ok()
@@ -860,22 +908,33 @@ fn portfolio_note(prepared: &Prepared, evaluation: &Evaluation) -> Option<String
         .iter()
         .map(|c| evaluation.units[c.unit].cost_eur)
         .sum();
-    // A committed complex's window is closed too (one decision per complex).
-    let closed = (0..o.n_units())
-        .filter(|&u| o.years_of(u).is_empty())
-        .count();
+    // A committed complex's window is closed too (one decision on its works per complex).
+    let first = |u: usize| usize::from(o.first_year_index.get(u).copied().unwrap_or(0));
+    let closed = (0..o.n_units()).filter(|&u| first(u) >= o.n_years).count();
     let excluded = closed - prepared.commitments.len();
     let later = (0..o.n_units())
-        .filter(|&u| o.years_of(u).start > 0 && !o.years_of(u).is_empty())
+        .filter(|&u| (1..o.n_years).contains(&first(u)))
         .count();
     let complexes = |n: usize| format!("{n} {}", if n == 1 { "complex" } else { "complexes" });
+    let leaving = |kind: ExitKind| {
+        let (mut units, mut dwellings) = (0usize, 0u32);
+        for u in 0..o.n_units() {
+            if prepared.changes.exit_of(u).is_some_and(|e| e.kind == kind) {
+                units += 1;
+                dwellings += o.unit_dwellings[u];
+            }
+        }
+        format!("{} ({dwellings} dwellings)", complexes(units))
+    };
     Some(format!(
-        "portfolio table {}: committed works in {} (€ {:.2} M, in the plan as committed), {} excluded (their E/F/G dwellings stay E/F/G), {} not before a year",
+        "portfolio table {}: committed works in {} (€ {:.2} M, in the plan as committed), {} excluded (their E/F/G dwellings stay E/F/G), {} not before a year, {} sold and {} demolished within the horizon or later (out of every figure from their year on)",
         file.display(),
         complexes(prepared.commitments.len()),
         committed_eur / 1e6,
         complexes(excluded),
-        complexes(later)
+        complexes(later),
+        leaving(ExitKind::Sold),
+        leaving(ExitKind::Demolished),
     ))
 }
 

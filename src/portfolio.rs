@@ -8,9 +8,11 @@
 //! `commit`, a package id of the catalogue). Other columns (a remark, a project number) are
 //! ignored.
 //!
-//! Actions a complex leaves the stock by (`sell`, `demolish`) need every yearly figure on that
-//! year's stock: they are recognised and refused with a message saying so, rather than planned
-//! as if the complex stayed.
+//! A complex may also leave the stock (`sell`, `verkoop`; `demolish`, `sloop`) from a year on:
+//! no works from then on, and its dwellings count in no yearly figure from then on
+//! ([`crate::dynamics`]). A complex has at most one decision on its works (commit, exclude,
+//! not before) and at most one on leaving; works committed in or after the year it leaves are
+//! an error.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -80,6 +82,16 @@ pub enum Action {
         /// First year works may start.
         year: u16,
     },
+    /// Sold from `year` on (`verkoop`): out of the stock from that year.
+    Sell {
+        /// The first year it is no longer the corporation's.
+        year: u16,
+    },
+    /// Demolished from `year` on (`sloop`): out of the stock from that year.
+    Demolish {
+        /// The first year it is no longer there.
+        year: u16,
+    },
 }
 
 impl Action {
@@ -89,6 +101,16 @@ impl Action {
             Action::Exclude => "exclude",
             Action::Commit { .. } => "commit",
             Action::NotBefore { .. } => "not_before",
+            Action::Sell { .. } => "sell",
+            Action::Demolish { .. } => "demolish",
+        }
+    }
+
+    /// The year the complex leaves the stock, for a sale or demolition.
+    pub fn exit_year(&self) -> Option<u16> {
+        match self {
+            Action::Sell { year } | Action::Demolish { year } => Some(*year),
+            _ => None,
         }
     }
 }
@@ -104,7 +126,7 @@ pub struct Decision {
     pub line: u64,
 }
 
-/// The portfolio table: at most one decision per complex.
+/// The portfolio table: per complex at most one decision on its works and one on leaving.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Portfolio {
     /// The file read.
@@ -167,7 +189,7 @@ impl Portfolio {
         let mut header: Option<(Vec<String>, [Option<usize>; 4])> = None;
         let mut separator = b',';
         let mut decisions: Vec<Decision> = Vec::new();
-        let mut first_line: HashMap<String, u64> = HashMap::new();
+        let mut first_line: HashMap<(String, bool), u64> = HashMap::new();
         for (index, text_line) in text.lines().enumerate() {
             let line = index as u64 + 1;
             let trimmed = text_line.trim();
@@ -272,19 +294,20 @@ impl Portfolio {
                     }
                 }
                 "not_before" => Action::NotBefore { year: year()? },
-                _ => {
-                    return Err(error(
-                        1,
-                        action_text,
-                        "exclude, commit or not_before: a complex that leaves the stock (sell, demolish) needs every yearly figure on that year's stock, which heatpath does not compute yet; leave the row out, or exclude the complex, and read its figures as if it stayed",
-                    ))
-                }
+                "sell" => Action::Sell { year: year()? },
+                _ => Action::Demolish { year: year()? },
             };
-            if let Some(first) = first_line.insert(complex.to_string(), line) {
+            let key = (complex.to_string(), action.exit_year().is_some());
+            if let Some(first) = first_line.insert(key, line) {
+                let what = if action.exit_year().is_some() {
+                    "one sale or demolition per complex"
+                } else {
+                    "one decision on a complex's works (commit, exclude or not_before)"
+                };
                 return Err(error(
                     0,
                     complex,
-                    &format!("one decision per complex (line {first} has one for it already)"),
+                    &format!("{what} (line {first} has one for it already)"),
                 ));
             }
             decisions.push(Decision {
@@ -354,6 +377,14 @@ impl Portfolio {
                             ));
                         }
                     }
+                    Action::Sell { year } | Action::Demolish { year } if *year < first_year => {
+                        return Err(error(
+                            d,
+                            2,
+                            &year.to_string(),
+                            format!("a year from {first_year}, the plan's first (a complex gone before it is not in the stock: leave it out of the stock file)"),
+                        ));
+                    }
                     Action::NotBefore { year } if *year > last_year => {
                         return Err(error(
                             d,
@@ -363,6 +394,30 @@ impl Portfolio {
                         ));
                     }
                     _ => {}
+                }
+                // Works in or after the year the complex leaves cannot be.
+                let works_year = match &d.action {
+                    Action::Commit { year, .. } | Action::NotBefore { year } => Some(*year),
+                    _ => None,
+                };
+                let exit = self.decisions.iter().find_map(|e| {
+                    (e.complex_id == d.complex_id)
+                        .then(|| e.action.exit_year().map(|y| (y, e)))
+                        .flatten()
+                });
+                if let (Some(works), Some((exit_year, e))) = (works_year, exit) {
+                    if works >= exit_year {
+                        return Err(error(
+                            d,
+                            2,
+                            &works.to_string(),
+                            format!(
+                                "a year before {exit_year}, when the complex is {} (line {}); a complex leaving the stock has no works from then on",
+                                if matches!(e.action, Action::Sell { .. }) { "sold" } else { "demolished" },
+                                e.line
+                            ),
+                        ));
+                    }
                 }
                 Ok((unit, d))
             })
@@ -417,10 +472,14 @@ mod tests {
         assert!(err.to_string().contains("column `year`: value `next year`"));
         let err = read("complex_id,action\nC1,exclude\nC1,exclude\n").unwrap_err();
         assert!(err.to_string().contains(
-            "line 3, column `complex_id`: value `C1`: expected one decision per complex (line 2"
+            "line 3, column `complex_id`: value `C1`: expected one decision on a complex's works (commit, exclude or not_before) (line 2"
         ));
-        let err = read("complex_id,action,year\nC1,sloop,2030\n").unwrap_err();
-        assert!(err.to_string().contains("does not compute yet"), "{err}");
+        let err = read("complex_id,action,year\nC1,sloop,2030\nC1,verkoop,2031\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("line 3, column `complex_id`: value `C1`: expected one sale or demolition per complex (line 2"),
+            "{err}"
+        );
         let err = read("actie\nexclude\n").unwrap_err();
         assert!(err.to_string().contains("no column `complex_id`"));
     }

@@ -77,6 +77,20 @@ pub enum Averaging {
     Dwelling,
 }
 
+/// Which dwellings of each year's stock the path's average is taken over, when the stock moves
+/// (the portfolio table's sales and demolitions, the new-build table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PathStock {
+    /// Every dwelling in the stock that year, new builds included: the stock's average as the
+    /// corporation's own figures show it.
+    #[default]
+    Whole,
+    /// The dwellings of the baseline still in the stock that year: what renovation achieves,
+    /// without the help of new builds.
+    Existing,
+}
+
 /// The heat-demand reduction path as written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -87,6 +101,8 @@ pub struct PathSpec {
     pub metric: PathMetric,
     /// Averaging.
     pub averaging: Averaging,
+    /// The stock of each year the path applies to (only matters when the stock moves).
+    pub stock: PathStock,
     /// Relative paths: linear reduction per year after the baseline year, as a share of the
     /// baseline (0.02 = 2 % a year). Used when `values` is empty.
     pub reduction_per_year: f64,
@@ -103,6 +119,7 @@ impl Default for PathSpec {
             kind: PathKind::Relative,
             metric: PathMetric::HeatDemand,
             averaging: Averaging::FloorArea,
+            stock: PathStock::Whole,
             reduction_per_year: 0.02,
             values: BTreeMap::new(),
             note: "ILLUSTRATIVE: -2 % of the baseline average per year; the official path values were not found in public sources".into(),
@@ -414,6 +431,10 @@ pub struct PortfolioSpec {
     /// ([`crate::portfolio`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub complexes: Option<PathBuf>,
+    /// New-build projects joining the stock (CSV, relative to the scenario file;
+    /// [`crate::new_build`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_build: Option<PathBuf>,
 }
 
 impl PortfolioSpec {
@@ -887,6 +908,18 @@ impl Scenario {
                 "the path of a portfolio table (CSV)",
             ));
         }
+        if file
+            .portfolio
+            .new_build
+            .as_ref()
+            .is_some_and(|p| p.as_os_str().is_empty())
+        {
+            return Err(invalid(
+                "portfolio.new_build",
+                String::new(),
+                "the path of a new-build table (CSV)",
+            ));
+        }
         let h = &file.households_improved;
         if !(h.min_energy_saving_share.is_finite()
             && (0.0..1.0).contains(&h.min_energy_saving_share))
@@ -928,6 +961,7 @@ impl Scenario {
             },
             portfolio: PortfolioSpec {
                 complexes: file.portfolio.complexes.as_deref().map(resolve),
+                new_build: file.portfolio.new_build.as_deref().map(resolve),
             },
             notes,
         })

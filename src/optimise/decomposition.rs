@@ -239,8 +239,13 @@ impl CostTable {
 
 /// Per-year prices derived from the multipliers, for fast reduced costs.
 struct Prices {
-    /// Σ of path multipliers of years ≥ t: the price of a kWh/yr of path reduction done in t.
+    /// Σ of path multipliers of years ≥ t: the price of a kWh/yr of path reduction done in t
+    /// (one more entry, 0, for a unit's leaving year `n_years`: a unit that leaves the stock in
+    /// year e earns `path[t] − path[e]`).
     path: Vec<f64>,
+    /// The years of the label-A, gas-free and readiness rows: a unit that has left the stock
+    /// by then earns nothing there.
+    count_years: [Option<usize>; 3],
     budget: Vec<f64>,
     capacity: Vec<f64>,
     label_a: Vec<f64>,
@@ -255,13 +260,18 @@ impl Prices {
     fn of(p: &Problem, rows: &Rows, lambda: &[f64]) -> Prices {
         let n = p.n_years();
         let mut prices = Prices {
-            path: vec![0.0; n],
+            path: vec![0.0; n + 1],
+            count_years: [
+                p.label_a.map(|t| t.year_index),
+                p.gas_free.map(|t| t.year_index),
+                p.ready.map(|t| t.year_index),
+            ],
             budget: vec![0.0; n],
             capacity: vec![0.0; n],
             label_a: vec![0.0; n],
             gas_free: vec![0.0; n],
             ready: vec![0.0; n],
-            efg_relief_share: (0..n).map(|t| p.efg_relief_share(t)).collect(),
+            efg_relief_share: (0..n).map(|t| p.efg_relief_share_staying(t)).collect(),
         };
         for (kind, &l) in rows.kind.iter().zip(lambda) {
             match *kind {
@@ -294,6 +304,10 @@ fn reduced_cost(
     t: usize,
 ) -> f64 {
     let o = p.options;
+    let until = o.until_of(u);
+    if until < o.n_years {
+        return reduced_cost_leaving(p, costs, penalties, prices, u, k, t, until);
+    }
     let mut rc = costs.get(k, t) * (o.discount[t] + prices.budget[t])
         + prices.capacity[t] * f64::from(o.unit_dwellings[u])
         - prices.path[t] * o.path_reduction[k]
@@ -301,11 +315,43 @@ fn reduced_cost(
         - prices.gas_free[t] * f64::from(o.gas_free_gain[k])
         - prices.ready[t] * f64::from(o.low_temp_ready_gain[k]);
     if p.efg_deadline.is_some() {
+        // The unit stays in the stock: within the rule, whatever the deadline.
         rc -= penalties.dwelling_eur
             * (f64::from(o.unit_efg_before[u]) - f64::from(o.efg_after[k]))
             * prices.efg_relief_share[t];
     }
     rc
+}
+
+/// [`reduced_cost`] of a unit that leaves the stock in year index `until`: its works count in
+/// the rows of the years before only.
+#[allow(clippy::too_many_arguments)]
+#[cold]
+fn reduced_cost_leaving(
+    p: &Problem,
+    costs: &CostTable,
+    penalties: &Penalties,
+    prices: &Prices,
+    u: usize,
+    k: usize,
+    t: usize,
+    until: usize,
+) -> f64 {
+    let o = p.options;
+    let counts = |i: usize| prices.count_years[i].is_some_and(|y| y < until);
+    let mut rc = costs.get(k, t) * (o.discount[t] + prices.budget[t])
+        + prices.capacity[t] * f64::from(o.unit_dwellings[u])
+        - (prices.path[t] - prices.path[until]) * o.path_reduction[k];
+    if counts(0) {
+        rc -= prices.label_a[t] * f64::from(o.label_a_gain[k]);
+    }
+    if counts(1) {
+        rc -= prices.gas_free[t] * f64::from(o.gas_free_gain[k]);
+    }
+    if counts(2) {
+        rc -= prices.ready[t] * f64::from(o.low_temp_ready_gain[k]);
+    }
+    rc - penalties.dwelling_eur * p.efg_lifted(u, k) * p.efg_relief_share(u, t)
 }
 
 /// The Lagrangian at one multiplier vector.
@@ -347,7 +393,7 @@ fn evaluate_dual(
             let mut activity = vec![0.0; rows.len()];
             let mut choices = Vec::with_capacity(units.len());
             for &u in units {
-                let efg_before = f64::from(o.unit_efg_before[u]);
+                let efg_before = f64::from(p.efg_before(u));
                 let efg_term = efg_deadline.is_some() && efg_before > 0.0;
                 // Doing nothing leaves the unit's E/F/G dwellings to the penalty.
                 let mut best = (0.0, None);
@@ -367,12 +413,18 @@ fn evaluate_dual(
                 if let Some((k, t)) = best.1 {
                     for (r, kind) in rows.kind.iter().enumerate() {
                         activity[r] += match *kind {
-                            Coupling::Path(y) if t <= y => o.path_reduction[k],
+                            Coupling::Path(y) if o.counts(u, t, y) => o.path_reduction[k],
                             Coupling::Budget(y) if t == y => costs.get(k, t),
                             Coupling::Capacity(y) if t == y => f64::from(o.unit_dwellings[u]),
-                            Coupling::LabelA(y) if t <= y => f64::from(o.label_a_gain[k]),
-                            Coupling::GasFree(y) if t <= y => f64::from(o.gas_free_gain[k]),
-                            Coupling::Ready(y) if t <= y => f64::from(o.low_temp_ready_gain[k]),
+                            Coupling::LabelA(y) if o.counts(u, t, y) => {
+                                f64::from(o.label_a_gain[k])
+                            }
+                            Coupling::GasFree(y) if o.counts(u, t, y) => {
+                                f64::from(o.gas_free_gain[k])
+                            }
+                            Coupling::Ready(y) if o.counts(u, t, y) => {
+                                f64::from(o.low_temp_ready_gain[k])
+                            }
                             _ => 0.0,
                         };
                     }

@@ -130,8 +130,10 @@ impl<'p, 'a> Selection<'p, 'a> {
         let base_cost = reference_cost(p, current);
         let base_gain = gain(p, effect, current);
         let base_efg = efg_after(p, u, current);
-        if p.options.years_of(u).is_empty() {
-            // The portfolio excludes it.
+        if p.options.years_of(u).is_empty() || p.options.until_of(u) < p.options.n_years {
+            // The portfolio excludes it, or it leaves the stock within the horizon: the
+            // selection weighs effects that last to the horizon's end (the exact solvers and
+            // the repairs weigh a leaving unit's few years).
             return None;
         }
         let mut best: Option<Step> = None;
@@ -185,7 +187,7 @@ impl<'p, 'a> Selection<'p, 'a> {
     fn lift_efg(&mut self) {
         let opts = self.p.options;
         for u in 0..opts.n_units() {
-            if opts.unit_efg_before[u] == 0 || opts.years_of(u).is_empty() {
+            if self.p.efg_before(u) == 0 || opts.years_of(u).is_empty() {
                 continue;
             }
             let best = opts
@@ -459,7 +461,7 @@ impl Solver for Greedy {
             if let Some(deadline) = problem.efg_deadline {
                 let mut efg_units: Vec<usize> = schedule
                     .waiting()
-                    .filter(|&u| opts.unit_efg_before[u] > 0)
+                    .filter(|&u| problem.efg_before(u) > 0)
                     .collect();
                 efg_units.sort_by(|&a, &b| {
                     let cost = |u: usize| {

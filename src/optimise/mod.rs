@@ -38,9 +38,9 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::options::OptionSet;
+use crate::options::{OptionSet, YearTotals};
 use crate::plan::Plan;
-use crate::scenario::{Mode, Scenario};
+use crate::scenario::{GasFreeBasis, Mode, Scenario};
 
 /// A target on a count of dwellings (label A, gas-free) in one year.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -95,25 +95,38 @@ impl<'a> Problem<'a> {
     /// Derives the coupling rows of `scenario` for `options`.
     pub fn new(options: &'a OptionSet, scenario: &Scenario) -> Problem<'a> {
         let totals = &options.totals;
+        // A relative path is relative to the baseline stock's average, whatever joins or leaves.
         let baseline_average = totals.path_average();
         let path_target: Vec<Option<f64>> = scenario
             .years()
             .map(|y| scenario.path_target(y, baseline_average))
             .collect();
+        // Each year's path on that year's stock (the one the scenario's path applies to).
         let path_required = path_target
             .iter()
-            .map(|t| t.map(|v| (totals.path_sum - v * totals.path_weight).max(0.0)))
+            .enumerate()
+            .map(|(t, target)| {
+                let path = options.year_totals(t).path;
+                target.map(|v| (path.path_sum - v * path.path_weight).max(0.0))
+            })
             .collect();
         let n = totals.dwellings as usize;
-        let count_target = |required: Option<f64>, year: u16, before: f64| {
-            let required = required?;
-            let year_index = year_index(year, scenario.first_year, scenario.last_year)?;
+        let first_year = scenario.first_year;
+        // A count target in its year, on that year's stock: `required` of the dwellings then
+        // (`whole`), `before` of them there without any measure.
+        let count_target = |required: &dyn Fn(&YearTotals) -> Option<f64>,
+                            year: u16,
+                            before: &dyn Fn(&YearTotals) -> f64| {
+            let year_index = year_index(year, first_year, scenario.last_year)?;
+            let totals = options.year_totals(year_index);
+            let required = required(&totals)?;
             Some(CountTarget {
                 year_index,
                 required,
-                required_gain: (required - before).max(0.0),
+                required_gain: (required - before(&totals)).max(0.0),
             })
         };
+        let whole = |t: &YearTotals| t.whole.dwellings as usize;
         Problem {
             options,
             mode: scenario.mode,
@@ -123,25 +136,37 @@ impl<'a> Problem<'a> {
             capacity_dwellings: scenario.capacity_dwellings.clone(),
             // Expected outcomes (not hard) are reported by the evaluator but not enforced.
             label_a: count_target(
-                scenario
-                    .label_a_required(n)
-                    .filter(|_| scenario.targets.label_a_hard),
+                &|t| {
+                    scenario
+                        .label_a_required(whole(t))
+                        .filter(|_| scenario.targets.label_a_hard)
+                },
                 scenario.targets.label_a_year,
-                totals.label_a,
+                &|t| t.whole.label_a,
             ),
             gas_free: count_target(
-                scenario
-                    .gas_free_required(n, totals.gas_free)
-                    .filter(|_| scenario.targets.gas_free_hard),
+                &|t| {
+                    let required = match scenario.targets.gas_free_basis {
+                        // Conversions of the existing dwellings still in the stock, as many as
+                        // the target asks of the baseline stock and as there are to convert.
+                        GasFreeBasis::Conversions => scenario
+                            .gas_free_target(n)
+                            .map(|c| t.whole.gas_free + c.min(t.existing.dwellings - t.existing.gas_free)),
+                        GasFreeBasis::Stock => scenario.gas_free_required(whole(t), t.whole.gas_free),
+                    };
+                    required.filter(|_| scenario.targets.gas_free_hard)
+                },
                 scenario.targets.gas_free_year,
-                totals.gas_free,
+                &|t| t.whole.gas_free,
             ),
             ready: count_target(
-                scenario
-                    .ready_required(n)
-                    .filter(|_| scenario.targets.ready_hard),
+                &|t| {
+                    scenario
+                        .ready_required(whole(t))
+                        .filter(|_| scenario.targets.ready_hard)
+                },
                 scenario.targets.ready_year,
-                totals.low_temp_ready,
+                &|t| t.whole.low_temp_ready,
             ),
             efg_deadline: scenario
                 .targets
@@ -156,19 +181,60 @@ impl<'a> Problem<'a> {
         self.options.n_years
     }
 
-    /// Share of the E/F/G penalty that lifting a dwelling in year index `t` relieves. The rule
-    /// holds in every year from the phase-out year on, so a dwelling still E/F/G weighs in each
-    /// of those years: lifted by the deadline it relieves all of its penalty, lifted later the
-    /// share of the rule's years it is no longer E/F/G in. A deadline missed (under a budget or
-    /// capacity) is thus caught up as soon as the plan can, in every solver alike.
-    pub fn efg_relief_share(&self, t: usize) -> f64 {
+    /// Share of the E/F/G penalty that lifting a dwelling of unit `u` in year index `t`
+    /// relieves. The rule holds in every year from the phase-out year on while the unit is in
+    /// the stock, so a dwelling still E/F/G weighs in each of those years: lifted by the
+    /// deadline it relieves all of its penalty, lifted later the share of the rule's years it is
+    /// no longer E/F/G in. A deadline missed (under a budget or capacity) is thus caught up as
+    /// soon as the plan can, in every solver alike. A unit that leaves the stock by the deadline
+    /// is outside the rule (0).
+    #[inline]
+    pub fn efg_relief_share(&self, u: usize, t: usize) -> f64 {
+        let Some(d) = self.efg_deadline else {
+            return 0.0;
+        };
+        let until = self.options.until_of(u);
+        if until <= d {
+            0.0
+        } else if t <= d {
+            1.0
+        } else {
+            until.saturating_sub(t) as f64 / (until - d) as f64
+        }
+    }
+
+    /// [`Problem::efg_relief_share`] of a unit that stays in the stock (per year, for the
+    /// decomposition's price table).
+    pub fn efg_relief_share_staying(&self, t: usize) -> f64 {
         match self.efg_deadline {
             Some(d) if t <= d => 1.0,
             Some(d) => {
                 let n = self.n_years();
-                (n.saturating_sub(t)) as f64 / (n - d) as f64
+                n.saturating_sub(t) as f64 / (n - d) as f64
             }
             None => 0.0,
+        }
+    }
+
+    /// Unit `u`'s E/F/G dwellings the phase-out rule counts: none when the unit leaves the stock
+    /// by the deadline.
+    #[inline]
+    pub fn efg_before(&self, u: usize) -> u32 {
+        match self.efg_deadline {
+            Some(d) if self.options.until_of(u) > d => self.options.unit_efg_before[u],
+            _ => 0,
+        }
+    }
+
+    /// E/F/G dwellings of unit `u` that option `k` lifts as the rule counts them (negative when
+    /// the option makes some); 0 for a unit outside the rule.
+    #[inline]
+    pub fn efg_lifted(&self, u: usize, k: usize) -> f64 {
+        match self.efg_deadline {
+            Some(d) if self.options.until_of(u) > d => {
+                f64::from(self.options.unit_efg_before[u]) - f64::from(self.options.efg_after[k])
+            }
+            _ => 0.0,
         }
     }
 
@@ -182,7 +248,7 @@ impl<'a> Problem<'a> {
         let o = self.options;
         let (mut dwellings, mut units) = (0u64, 0u64);
         for u in 0..o.n_units() {
-            let before = o.unit_efg_before[u];
+            let before = self.efg_before(u);
             if before == 0 {
                 continue;
             }

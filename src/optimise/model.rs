@@ -256,9 +256,10 @@ impl LpModel {
                 entries,
             });
         }
+        // The row of year `last_t` on that year's stock: works done by then, of units still in it.
         let cumulative = |coefficient: &dyn Fn(usize) -> f64, last_t: usize| -> Vec<(usize, f64)> {
             let mut entries = Vec::new();
-            for u in 0..o.n_units() {
+            for u in (0..o.n_units()).filter(|&u| last_t < o.until_of(u)) {
                 for k in o.of_unit(u) {
                     let a = coefficient(k);
                     if a != 0.0 {
@@ -337,19 +338,20 @@ impl LpModel {
         }
         if p.efg_deadline.is_some() {
             for u in 0..o.n_units() {
-                let before = o.unit_efg_before[u];
+                let before = p.efg_before(u);
                 // A unit without E/F/G dwellings needs a row only if an option makes some
                 // (a heating change with a poor primary-energy factor can): the rule charges
-                // those as it charges the ones left standing.
-                if before == 0 && o.of_unit(u).all(|k| o.efg_after[k] == 0) {
+                // those as it charges the ones left standing. A unit that leaves the stock by
+                // the deadline is outside the rule.
+                if before == 0 && o.of_unit(u).all(|k| p.efg_lifted(u, k) == 0.0) {
                     continue;
                 }
                 let mut entries = Vec::new();
                 for k in o.of_unit(u) {
-                    let lifted = f64::from(before) - f64::from(o.efg_after[k]);
+                    let lifted = p.efg_lifted(u, k);
                     if lifted != 0.0 {
                         for t in 0..n_years {
-                            let share = p.efg_relief_share(t);
+                            let share = p.efg_relief_share(u, t);
                             if let (Some(c), true) = (column_of(k, t), share > 0.0) {
                                 entries.push((c, lifted * share));
                             }

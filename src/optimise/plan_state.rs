@@ -16,6 +16,9 @@ pub struct PlanState<'p, 'a> {
     /// Choice per unit.
     pub choice: Vec<Option<(usize, usize)>>,
     cost: f64,
+    /// Path reduction by year as differences: a unit's reduction is added in its year of works
+    /// and taken off in the year it leaves the stock (index `n_years` when it stays), so the
+    /// running sum is the reduction in the stock of each year.
     path_by_year: Vec<f64>,
     label_a: f64,
     gas_free: f64,
@@ -29,21 +32,15 @@ impl<'p, 'a> PlanState<'p, 'a> {
     /// A plan that does nothing.
     pub fn empty(p: &'p Problem<'a>, penalties: Penalties) -> Self {
         let n = p.n_years();
-        let efg_short = match p.efg_deadline {
-            Some(_) => p
-                .options
-                .unit_efg_before
-                .iter()
-                .map(|&e| f64::from(e))
-                .sum(),
-            None => 0.0,
-        };
+        let efg_short = (0..p.options.n_units())
+            .map(|u| f64::from(p.efg_before(u)))
+            .sum();
         PlanState {
             p,
             penalties,
             choice: vec![None; p.options.n_units()],
             cost: 0.0,
-            path_by_year: vec![0.0; n],
+            path_by_year: vec![0.0; n + 1],
             label_a: 0.0,
             gas_free: 0.0,
             ready: 0.0,
@@ -60,7 +57,7 @@ impl<'p, 'a> PlanState<'p, 'a> {
         };
         let o = self.p.options;
         let by = |target: Option<super::CountTarget>, gain: i32| {
-            if target.is_some_and(|target| t <= target.year_index) {
+            if target.is_some_and(|target| o.counts(u, t, target.year_index)) {
                 f64::from(gain)
             } else {
                 0.0
@@ -68,13 +65,13 @@ impl<'p, 'a> PlanState<'p, 'a> {
         };
         Contribution {
             t,
+            until: o.until_of(u),
             cost: o.discounted_cost_eur(u, k, t),
             path: o.path_reduction[k],
             label_a: by(self.p.label_a, o.label_a_gain[k]),
             gas_free: by(self.p.gas_free, o.gas_free_gain[k]),
             ready: by(self.p.ready, o.low_temp_ready_gain[k]),
-            efg_lifted: (f64::from(o.unit_efg_before[u]) - f64::from(o.efg_after[k]))
-                * self.p.efg_relief_share(t),
+            efg_lifted: self.p.efg_lifted(u, k) * self.p.efg_relief_share(u, t),
             spend: o.cost_eur(u, k, t),
             dwellings: f64::from(o.unit_dwellings[u]),
         }
@@ -86,6 +83,7 @@ impl<'p, 'a> PlanState<'p, 'a> {
         }
         self.cost += sign * c.cost;
         self.path_by_year[c.t] += sign * c.path;
+        self.path_by_year[c.until] -= sign * c.path;
         self.label_a += sign * c.label_a;
         self.gas_free += sign * c.gas_free;
         self.ready += sign * c.ready;
@@ -152,11 +150,21 @@ impl<'p, 'a> PlanState<'p, 'a> {
         let mut cumulative = 0.0;
         for t in 0..self.p.n_years() {
             cumulative += self.path_by_year[t];
-            if old.dwellings > 0.0 && old.t == t {
-                cumulative -= old.path;
+            if old.dwellings > 0.0 {
+                if old.t == t {
+                    cumulative -= old.path;
+                }
+                if old.until == t {
+                    cumulative += old.path;
+                }
             }
-            if new.dwellings > 0.0 && new.t == t {
-                cumulative += new.path;
+            if new.dwellings > 0.0 {
+                if new.t == t {
+                    cumulative += new.path;
+                }
+                if new.until == t {
+                    cumulative -= new.path;
+                }
             }
             if let Some(required) = self.p.path_required[t] {
                 penalty += self.penalties.path_eur * (required - cumulative).max(0.0);
@@ -482,6 +490,8 @@ type Move = (f64, usize, Option<(usize, usize)>);
 #[derive(Debug, Clone, Copy, Default)]
 struct Contribution {
     t: usize,
+    /// The year index the unit leaves the stock (`n_years` when it stays).
+    until: usize,
     cost: f64,
     path: f64,
     label_a: f64,

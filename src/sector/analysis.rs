@@ -198,6 +198,7 @@ pub fn analyse_observed(
         &prepared.baseline,
         &prepared.catalogue,
         scenario,
+        &prepared.changes,
         &plan,
     )
     .map_err(pipeline::Error::from)?;

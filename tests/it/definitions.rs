@@ -59,6 +59,7 @@ fn evaluate(p: &Prepared, plan: &Plan) -> heatpath::Evaluation {
         &p.baseline,
         &p.catalogue,
         &p.scenario,
+        &p.changes,
         plan,
     )
     .unwrap()

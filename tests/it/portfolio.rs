@@ -121,8 +121,8 @@ fn a_table_that_contradicts_the_stock_the_catalogue_or_the_horizon_is_refused() 
             "line 2, column `year`: value `2040`",
         ),
         (
-            "complex_id,action,year\nC001-0047,sloop,2030\n",
-            "does not compute yet",
+            "complex_id,action,year,package\nC001-0047,sloop,2030,\nC001-0047,commit,2031,shell_standard\n",
+            "line 3, column `year`: value `2031`: expected a year before 2030, when the complex is demolished (line 2)",
         ),
     ];
     for (table, expected) in cases {
