@@ -8,8 +8,10 @@
 //! columns (a remark, an address) are ignored.
 //!
 //! A new dwelling is counted at its own figures where the table gives them, else at the BENG
-//! limits ([`beng1_limit_kwh_m2`], [`beng2_limit_kwh_m2`]): the building code allows up to the
-//! limit, so the limit is the figure a permit guarantees. A heating on gas is refused: new
+//! limits ([`beng1_limit_kwh_m2`](crate::new_build::beng1_limit_kwh_m2),
+//! [`beng2_limit_kwh_m2`](crate::new_build::beng2_limit_kwh_m2); full paths since the outer doc
+//! of `pub mod new_build` in lib.rs makes rustdoc resolve these lines from the crate root): the
+//! building code allows up to the limit, so the limit is the figure a permit guarantees. A heating on gas is refused: new
 //! dwellings may not be connected to the gas grid since 1 July 2018 (Wet VET, Gaswet art. 10
 //! lid 6).
 
