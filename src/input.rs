@@ -81,6 +81,120 @@ pub fn table_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A small table's column: canonical name and accepted spellings (Dutch first), matched through
+/// [`crate::stock::normalise_header`].
+pub type ColumnSpec = (&'static str, &'static [&'static str]);
+
+/// The header cell of each of `columns` (index into `names`), `None` where the header has none.
+/// The canonical name wins over an alias and an earlier alias over a later one, so a specific
+/// header (`Woningtype`) is not lost to a generic one (`Type`) elsewhere in the row.
+pub fn match_columns(names: &[String], columns: &[ColumnSpec]) -> Vec<Option<usize>> {
+    let keys: Vec<String> = names
+        .iter()
+        .map(|n| crate::stock::normalise_header(n))
+        .collect();
+    columns
+        .iter()
+        .map(|(name, aliases)| {
+            std::iter::once(name)
+                .chain(aliases.iter())
+                .find_map(|candidate| {
+                    let wanted = crate::stock::normalise_header(candidate);
+                    keys.iter().position(|k| *k == wanted)
+                })
+        })
+        .collect()
+}
+
+/// A row of a small table that is not CSV (an unclosed quote): its line, text and the parser's
+/// complaint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    /// Line in the file (1-based).
+    pub line: u64,
+    /// The line as written.
+    pub text: String,
+    /// What the CSV parser says.
+    pub message: String,
+}
+
+/// The records of a small table's text, in file order, as (line, trimmed cells): blank lines,
+/// `#` comment lines and rows of empty cells skipped, separated by `,` `;` or tab, whichever is
+/// most frequent on the first record (the header). The first record is the header. One record
+/// per line: a small table written by hand or by a spreadsheet has no line breaks in cells.
+#[derive(Debug, Clone)]
+pub struct TableRows<'t> {
+    lines: std::iter::Enumerate<std::str::Lines<'t>>,
+    separator: Option<u8>,
+}
+
+/// The records of `text` (see [`TableRows`]); `text` from [`table_text`].
+pub fn table_rows(text: &str) -> TableRows<'_> {
+    TableRows {
+        lines: text.lines().enumerate(),
+        separator: None,
+    }
+}
+
+impl TableRows<'_> {
+    /// The separator, decided on the header (`,` before any record was read).
+    pub fn separator(&self) -> u8 {
+        self.separator.unwrap_or(b',')
+    }
+
+    /// Numbers are written with a decimal comma (Dutch spreadsheets): the separator is not a
+    /// comma.
+    pub fn decimal_comma(&self) -> bool {
+        self.separator() != b','
+    }
+}
+
+impl Iterator for TableRows<'_> {
+    type Item = Result<(u64, Vec<String>), RowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        for (index, text_line) in self.lines.by_ref() {
+            let line = index as u64 + 1;
+            let trimmed = text_line.trim();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            let separator = *self.separator.get_or_insert_with(|| {
+                [b';', b'\t', b',']
+                    .into_iter()
+                    .max_by_key(|&s| trimmed.bytes().filter(|&b| b == s).count())
+                    .unwrap_or(b',')
+            });
+            let record = csv::ReaderBuilder::new()
+                .delimiter(separator)
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(text_line.as_bytes())
+                .records()
+                .next()
+                .unwrap_or_else(|| Ok(csv::StringRecord::new()));
+            let record = match record {
+                Ok(record) => record,
+                Err(e) => {
+                    return Some(Err(RowError {
+                        line,
+                        text: text_line.to_string(),
+                        message: e.to_string(),
+                    }))
+                }
+            };
+            if record.iter().all(|f| f.trim().is_empty()) {
+                continue;
+            }
+            return Some(Ok((
+                line,
+                record.iter().map(|f| f.trim().to_string()).collect(),
+            )));
+        }
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,5 +205,24 @@ mod tests {
         assert!(e.to_string().contains("not a regular file"), "{e}");
         let e = open_regular(Path::new("/tmp")).unwrap_err();
         assert!(e.to_string().contains("a folder"), "{e}");
+    }
+
+    #[test]
+    fn table_rows_skip_comments_and_blank_rows_and_pick_the_separator() {
+        let text = "# title\nProject;Aantal woningen;Type\n\n;;\nA;\"1,5\";x\n";
+        let mut rows = table_rows(text);
+        let (line, header) = rows.next().unwrap().unwrap();
+        assert_eq!((line, rows.separator()), (2, b';'));
+        assert!(rows.decimal_comma());
+        let columns: [ColumnSpec; 3] = [
+            ("dwellings", &["aantal_woningen"]),
+            ("dwelling_type", &["woningtype", "type"]),
+            ("year", &["jaar"]),
+        ];
+        assert_eq!(match_columns(&header, &columns), [Some(1), Some(2), None]);
+        assert_eq!(
+            rows.collect::<Vec<_>>(),
+            [Ok((5, vec!["A".to_string(), "1,5".into(), "x".into()]))]
+        );
     }
 }

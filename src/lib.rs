@@ -31,6 +31,8 @@ pub mod input;
 pub mod label;
 pub mod memory;
 pub mod model;
+/// New-build projects whose dwellings join the stock in their year of completion.
+pub mod new_build;
 pub mod optimise;
 pub mod options;
 pub mod output;
