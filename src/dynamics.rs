@@ -96,11 +96,7 @@ impl StockChanges {
         let n = scenario.n_years() as u16;
         self.exits
             .iter()
-            .map(|e| {
-                e.map_or(n, |e| {
-                    e.year.saturating_sub(scenario.first_year).min(n)
-                })
-            })
+            .map(|e| e.map_or(n, |e| e.year.saturating_sub(scenario.first_year).min(n)))
             .collect()
     }
 

@@ -6,11 +6,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::catalogue::{Catalogue, HeatingChange, Moment};
+use crate::dynamics::StockChanges;
 use crate::label::EnergyLabel;
 use crate::options::{boiler_end_of_life, path_metric, path_weight, Baseline, DecisionUnits};
 use crate::performance::{DwellingModel, HeatDemandCache, Performance, State};
 use crate::plan::{Choice, Plan};
-use crate::dynamics::StockChanges;
 use crate::scenario::{Averaging, GasFreeBasis, PathMetric, PathStock, Scenario};
 use crate::stock::Stock;
 use crate::tenants::HouseholdsImproved;

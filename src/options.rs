@@ -351,7 +351,11 @@ impl OptionSet {
 
     /// The stock moves within the horizon (units leave it, or new builds join it).
     pub fn has_stock_changes(&self) -> bool {
-        !self.year_totals.is_empty() || self.until_index.iter().any(|&t| usize::from(t) < self.n_years)
+        !self.year_totals.is_empty()
+            || self
+                .until_index
+                .iter()
+                .any(|&t| usize::from(t) < self.n_years)
     }
 
     /// Whether unit `u` may take works in year index `t`.

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::catalogue::{Catalogue, CatalogueError};
+use crate::dynamics::{Exit, ExitKind, StockChanges};
 use crate::evaluate::{evaluate, EvaluateError, Evaluation, TargetKind};
 use crate::optimise::model::{LpModel, Penalties};
 use crate::optimise::mps::write_mps;
@@ -14,7 +15,6 @@ use crate::optimise::plan_state::PlanState;
 use crate::optimise::{
     Observer, OptimiseError, Problem, Solution, SolveStatus, Solver, Termination,
 };
-use crate::dynamics::{Exit, ExitKind, StockChanges};
 use crate::options::{build_options, stock_totals, Baseline, DecisionUnits, OptionSet};
 use crate::performance::DwellingModel;
 use crate::plan::Plan;
@@ -36,6 +36,9 @@ pub enum Error {
     /// The portfolio table.
     #[error(transparent)]
     Portfolio(#[from] crate::portfolio::PortfolioError),
+    /// The new-build table.
+    #[error(transparent)]
+    NewBuild(#[from] crate::new_build::NewBuildError),
     /// The solver.
     #[error(transparent)]
     Optimise(#[from] OptimiseError),
@@ -79,6 +82,7 @@ impl Error {
             | Error::Stock(_)
             | Error::Catalogue(_)
             | Error::Portfolio(_)
+            | Error::NewBuild(_)
             | Error::MemoryLimit(_)
             | Error::Destination(_)
             | Error::Optimise(OptimiseError::Unsupported(_)) => true,
@@ -338,11 +342,25 @@ fn new_build_cohorts(
     scenario: &Scenario,
     model: &DwellingModel,
 ) -> Result<Vec<crate::dynamics::NewBuildCohort>, Error> {
-    let Some(_path) = &scenario.portfolio.new_build else {
+    let Some(path) = &scenario.portfolio.new_build else {
         return Ok(Vec::new());
     };
-    let _ = model;
-    Ok(Vec::new())
+    let table = crate::new_build::NewBuildTable::from_file(path)?;
+    table.check(scenario.first_year, scenario.last_year)?;
+    Ok(table
+        .projects
+        .iter()
+        .map(|p| {
+            let (dwelling, performance) = p.modelled(model, format!("{}-1", p.project));
+            crate::dynamics::NewBuildCohort {
+                project: p.project.clone(),
+                year: p.year,
+                dwellings: p.dwellings,
+                dwelling,
+                performance,
+            }
+        })
+        .collect())
 }
 
 /// Applies the portfolio table to the options: an excluded unit may take works in no year, a
@@ -466,7 +484,8 @@ pub struct PlanRun {
 /// path units, label-A, gas-free and E/F/G shortfalls in dwellings.
 pub fn penalty_of(evaluation: &Evaluation, penalties: &Penalties, options: &OptionSet) -> f64 {
     // Each target on the stock of its year.
-    let totals = |year: u16| options.year_totals(usize::from(year.saturating_sub(options.first_year)));
+    let totals =
+        |year: u16| options.year_totals(usize::from(year.saturating_sub(options.first_year)));
     // The E/F/G rule weighs each of its years alike (see `Problem::efg_relief_share`).
     let efg_years = evaluation
         .targets

@@ -149,10 +149,12 @@ impl<'a> Problem<'a> {
                     let required = match scenario.targets.gas_free_basis {
                         // Conversions of the existing dwellings still in the stock, as many as
                         // the target asks of the baseline stock and as there are to convert.
-                        GasFreeBasis::Conversions => scenario
-                            .gas_free_target(n)
-                            .map(|c| t.whole.gas_free + c.min(t.existing.dwellings - t.existing.gas_free)),
-                        GasFreeBasis::Stock => scenario.gas_free_required(whole(t), t.whole.gas_free),
+                        GasFreeBasis::Conversions => scenario.gas_free_target(n).map(|c| {
+                            t.whole.gas_free + c.min(t.existing.dwellings - t.existing.gas_free)
+                        }),
+                        GasFreeBasis::Stock => {
+                            scenario.gas_free_required(whole(t), t.whole.gas_free)
+                        }
                     };
                     required.filter(|_| scenario.targets.gas_free_hard)
                 },

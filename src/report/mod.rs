@@ -46,6 +46,12 @@ pub struct YearFigures {
     pub ready_for_sustainable_heat_share: f64,
     /// Dwellings per label, A++++ first.
     pub labels: Vec<LabelCount>,
+    /// Dwellings in the stock that year.
+    pub dwellings: u64,
+    /// New-build dwellings joined by then.
+    pub dwellings_new_build: u64,
+    /// Dwellings sold or demolished by then.
+    pub dwellings_removed: u64,
 }
 
 /// Dwellings with one label.
@@ -336,6 +342,9 @@ fn figures(r: &crate::evaluate::TrajectoryRow) -> YearFigures {
         co2_tonnes: r.co2_tonnes,
         direct_co2_kg_m2: r.direct_co2_kg_m2,
         gas_free_conversions: r.gas_free_conversions,
+        dwellings: r.dwellings,
+        dwellings_new_build: r.dwellings_new_build,
+        dwellings_removed: r.dwellings_removed,
         ready_for_sustainable_heat_share: r.ready_for_sustainable_heat_share,
         labels: crate::label::EnergyLabel::ALL
             .iter()

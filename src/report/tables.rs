@@ -110,6 +110,16 @@ pub fn trajectory_header() -> Vec<String> {
     .map(|s| s.to_string())
     .collect();
     header.extend(EnergyLabel::ALL.iter().map(|l| format!("label_{l}")));
+    // The stock of each year (after the label counts, which files of earlier versions end with).
+    header.extend(
+        [
+            "dwellings",
+            "dwellings_new_build",
+            "dwellings_removed",
+            "path_achieved_kwh_m2",
+        ]
+        .map(String::from),
+    );
     header
 }
 
@@ -143,6 +153,12 @@ pub fn write_trajectory<W: Write>(out: W, run: &PlanRun) -> io::Result<()> {
             fixed(r.ready_for_sustainable_heat_share, 6),
         ];
         row.extend(r.label_counts.iter().map(|c| c.to_string()));
+        row.extend([
+            r.dwellings.to_string(),
+            r.dwellings_new_build.to_string(),
+            r.dwellings_removed.to_string(),
+            fixed(r.path_achieved_kwh_m2, 3),
+        ]);
         w.write_record(&row)?;
     }
     w.flush()

@@ -228,6 +228,17 @@ pub fn plan(summary: &Summary, out: &str) -> String {
         "                                  {:>8} {:>8}",
         b.year, l.year
     );
+    if l.dwellings != b.dwellings || l.dwellings_new_build > 0 || l.dwellings_removed > 0 {
+        // A stock that moves: every figure below is on that year's stock.
+        let _ = writeln!(
+            s,
+            "  dwellings in the stock           {:>8} {:>8}   (+{} new build, −{} sold or demolished)",
+            grouped(b.dwellings as f64),
+            grouped(l.dwellings as f64),
+            grouped(l.dwellings_new_build as f64),
+            grouped(l.dwellings_removed as f64)
+        );
+    }
     let _ = writeln!(
         s,
         "  average heat demand (kWh/m²)     {:>8.1} {:>8.1}",

@@ -281,6 +281,10 @@ fn trajectory_sheet(sheet: &mut Worksheet, f: &Formats, run: &PlanRun) -> Result
         column("gas_free_conversions", 12.0, &f.count),
         column("ready_for_sustainable_heat_share", 14.0, &f.share),
         column("direct_co2_kg_m2", 12.0, &f.kwh_m2),
+        column("dwellings", 11.0, &f.count),
+        column("dwellings_new_build", 12.0, &f.count),
+        column("dwellings_removed", 12.0, &f.count),
+        column("path_achieved_kwh_m2", 14.0, &f.kwh_m2),
     ];
     let rows = &run.evaluation.trajectory;
     table(sheet, &columns, rows.len() as u32)?;
@@ -311,6 +315,10 @@ fn trajectory_sheet(sheet: &mut Worksheet, f: &Formats, run: &PlanRun) -> Result
                 Cell::Number(r.gas_free_conversions as f64),
                 Cell::Number(r.ready_for_sustainable_heat_share),
                 Cell::Number(r.direct_co2_kg_m2),
+                Cell::Number(r.dwellings as f64),
+                Cell::Number(r.dwellings_new_build as f64),
+                Cell::Number(r.dwellings_removed as f64),
+                Cell::Number(r.path_achieved_kwh_m2),
             ],
         )?;
     }

@@ -73,7 +73,7 @@ pub enum SectorError {
     Pipeline(#[from] Box<pipeline::Error>),
     /// A portfolio table in a sector run: the sector plans each corporation's task on its whole
     /// stock.
-    #[error("{}: `[portfolio]` is for `heatpath plan` (one corporation's decisions per complex); the sector run plans every corporation's whole stock: leave it out of the sector's scenario", scenario.display())]
+    #[error("{}: `[portfolio]` is for `heatpath plan` (one corporation's decisions per complex and its new-build projects); the sector run plans every corporation's whole stock as it is today: leave it out of the sector's scenario", scenario.display())]
     Portfolio {
         /// The scenario file.
         scenario: PathBuf,
@@ -223,7 +223,7 @@ pub fn run(
 ) -> Result<SectorReport, SectorError> {
     let started = Instant::now();
     let scenario = Scenario::from_file(scenario_path).map_err(pipeline::Error::from)?;
-    if scenario.portfolio.complexes.is_some() {
+    if scenario.portfolio.complexes.is_some() || scenario.portfolio.new_build.is_some() {
         return Err(SectorError::Portfolio {
             scenario: scenario_path.to_path_buf(),
         });
