@@ -647,10 +647,8 @@ fn trajectory(
         let count = f64::from(cohort.dwellings);
         let p = &cohort.performance;
         let w = path_weight(averaging, &cohort.dwelling);
-        // New builds meet the building code, stricter than the isolatiestandaard: counted at
-        // no distance to it.
         let into = &mut delta[t];
-        into.add(count, w, cohort.dwelling.floor_area_m2, p.qh_nd_kwh_m2, p);
+        into.add(count, w, cohort.dwelling.floor_area_m2, p.standaard_kwh_m2, p);
         into.dwellings += i64::from(cohort.dwellings);
         into.new_build += i64::from(cohort.dwellings);
         into.new_build_weight += count * w;

@@ -26,4 +26,5 @@ mod it {
     mod rvo_reference;
     mod sector;
     mod snapshots;
+    mod stock_dynamics;
 }

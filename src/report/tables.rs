@@ -227,7 +227,7 @@ pub fn write_plan<W: Write>(out: W, run: &PlanRun) -> io::Result<()> {
 }
 
 /// Columns of `plan_dwellings.csv`.
-const PLAN_DWELLINGS_HEADER: [&str; 23] = [
+const PLAN_DWELLINGS_HEADER: [&str; 25] = [
     "dwelling_id",
     "unit_id",
     "floor_area_m2",
@@ -251,6 +251,10 @@ const PLAN_DWELLINGS_HEADER: [&str; 23] = [
     "household_improved",
     "ready_for_sustainable_heat_after",
     "supply_temperature_c_after",
+    // A stock that moves: the first year a new build is in the stock, the last year a dwelling
+    // sold or demolished is (empty for a dwelling there from the baseline, or staying).
+    "in_stock_from",
+    "in_stock_until",
 ];
 
 /// Writes `plan_dwellings.csv` into `file` at positions, formatting and writing chunks in
@@ -280,6 +284,7 @@ pub fn write_plan_dwellings_at(file: &std::fs::File, run: &PlanRun) -> io::Resul
             .zip(offsets.par_iter())
             .try_for_each(|(part, &at)| file.write_all_at(part, at))?;
     }
+    file.write_all_at(&plan_dwellings_new_build_rows(run), offset)?;
     Ok(())
 }
 
@@ -309,7 +314,50 @@ pub fn write_plan_dwellings<W: Write>(mut out: W, run: &PlanRun) -> io::Result<(
             out.write_all(&part)?;
         }
     }
+    out.write_all(&plan_dwellings_new_build_rows(run))?;
     out.flush()
+}
+
+/// The rows of `plan_dwellings.csv` for the new-build dwellings, after the stock's: their
+/// project as unit, no works, their performance before and after alike.
+fn plan_dwellings_new_build_rows(run: &PlanRun) -> Vec<u8> {
+    let mut buf = Vec::new();
+    let bool_text = |b: bool| if b { "true" } else { "false" };
+    for cohort in &run.prepared.changes.new_build {
+        let d = &cohort.dwelling;
+        let p = &cohort.performance;
+        for n in 1..=cohort.dwellings {
+            push_text(&mut buf, &format!("{}-{n}", cohort.project));
+            buf.push(b',');
+            push_text(&mut buf, &cohort.project);
+            buf.push(b',');
+            push_fixed(&mut buf, d.floor_area_m2, 2);
+            // No works: year and package empty, no cost.
+            buf.extend_from_slice(b",,,0.00");
+            for value in [p.qh_nd_kwh_m2, p.qh_nd_kwh_m2, p.ep2_kwh_m2, p.ep2_kwh_m2] {
+                buf.push(b',');
+                push_fixed(&mut buf, value, 3);
+            }
+            let label = p.label.as_str();
+            let gas_free = bool_text(p.gas_free);
+            buf.extend_from_slice(format!(",{label},{label},{gas_free},{gas_free},").as_bytes());
+            push_fixed(&mut buf, p.standaard_kwh_m2, 1);
+            buf.extend_from_slice(format!(",{},", bool_text(p.low_temp_ready)).as_bytes());
+            push_fixed(&mut buf, 0.0, 2);
+            buf.push(b',');
+            buf.extend_from_slice(d.heating.as_str().as_bytes());
+            buf.push(b',');
+            push_fixed(&mut buf, p.gas_m3, 1);
+            buf.push(b',');
+            push_fixed(&mut buf, p.gas_m3, 1);
+            buf.extend_from_slice(
+                format!(",false,{},", bool_text(p.ready_for_sustainable_heat)).as_bytes(),
+            );
+            push_fixed(&mut buf, p.supply_temperature.celsius(), 0);
+            buf.extend_from_slice(format!(",{},\n", cohort.year).as_bytes());
+        }
+    }
+    buf
 }
 
 /// The rows of `plan_dwellings.csv` for the dwellings from `start` on (one chunk).
@@ -381,6 +429,12 @@ fn plan_dwellings_rows(run: &PlanRun, start: usize) -> Vec<u8> {
             buf.extend_from_slice(bool_text(o.after.ready_for_sustainable_heat));
             buf.push(b',');
             push_fixed(&mut buf, o.after.supply_temperature.celsius(), 0);
+            // in_stock_from is empty for the baseline's dwellings.
+            buf.push(b',');
+            buf.push(b',');
+            if let Some(exit) = p.changes.exit_of(o.unit as usize) {
+                buf.extend_from_slice(itoa::Buffer::new().format(exit.year - 1).as_bytes());
+            }
             buf.push(b'\n');
         }
         buf

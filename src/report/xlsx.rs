@@ -390,7 +390,9 @@ fn plan_sheet(sheet: &mut Worksheet, f: &Formats, run: &PlanRun) -> Result<(), X
 
 /// Whether the Dwellings sheet fits in Excel's row limit.
 pub fn dwellings_fit(run: &PlanRun) -> bool {
-    run.prepared.stock.dwellings.len() as u64 <= u64::from(EXCEL_MAX_ROW)
+    run.prepared.stock.dwellings.len() as u64
+        + run.prepared.changes.new_build_dwellings_by(u16::MAX)
+        <= u64::from(EXCEL_MAX_ROW)
 }
 
 fn dwellings_sheet(sheet: &mut Worksheet, f: &Formats, run: &PlanRun) -> Result<(), XlsxError> {
@@ -414,6 +416,8 @@ fn dwellings_sheet(sheet: &mut Worksheet, f: &Formats, run: &PlanRun) -> Result<
         column("standaard_kwh_m2", 11.0, &f.kwh_m2),
         column("low_temp_ready_after", 11.0, &f.text),
         column("energy_bill_saving_eur", 12.0, &f.euro),
+        column("in_stock_from", 9.0, &f.text),
+        column("in_stock_until", 9.0, &f.text),
     ];
     if !dwellings_fit(run) {
         sheet.write_string(
@@ -427,7 +431,8 @@ fn dwellings_sheet(sheet: &mut Worksheet, f: &Formats, run: &PlanRun) -> Result<
         return Ok(());
     }
     let n = p.stock.dwellings.len();
-    table(sheet, &columns, n as u32)?;
+    let new_build = p.changes.new_build_dwellings_by(u16::MAX) as usize;
+    table(sheet, &columns, (n + new_build) as u32)?;
     let yes_no = |b: bool| if b { "true" } else { "false" };
     for (i, (d, o)) in p
         .stock
@@ -461,8 +466,49 @@ fn dwellings_sheet(sheet: &mut Worksheet, f: &Formats, run: &PlanRun) -> Result<
                 Cell::Number(o.before.standaard_kwh_m2),
                 Cell::Text(yes_no(o.after.low_temp_ready)),
                 Cell::Number(o.before.energy_bill_eur - o.after.energy_bill_eur),
+                Cell::Empty,
+                optional(
+                    p.changes
+                        .exit_of(o.unit as usize)
+                        .map(|e| f64::from(e.year - 1)),
+                ),
             ],
         )?;
+    }
+    // New builds after the stock's dwellings, as in plan_dwellings.csv.
+    let mut row = n as u32;
+    for cohort in &p.changes.new_build {
+        let d = &cohort.dwelling;
+        let q = &cohort.performance;
+        for k in 1..=cohort.dwellings {
+            row += 1;
+            let id = format!("{}-{k}", cohort.project);
+            write_row(
+                sheet,
+                row,
+                &[
+                    Cell::Text(&id),
+                    Cell::Text(&cohort.project),
+                    Cell::Number(d.floor_area_m2),
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Number(0.0),
+                    Cell::Number(q.qh_nd_kwh_m2),
+                    Cell::Number(q.qh_nd_kwh_m2),
+                    Cell::Number(q.ep2_kwh_m2),
+                    Cell::Number(q.ep2_kwh_m2),
+                    Cell::Text(q.label.as_str()),
+                    Cell::Text(q.label.as_str()),
+                    Cell::Text(yes_no(q.gas_free)),
+                    Cell::Text(yes_no(q.gas_free)),
+                    Cell::Number(q.standaard_kwh_m2),
+                    Cell::Text(yes_no(q.low_temp_ready)),
+                    Cell::Number(0.0),
+                    Cell::Number(cohort.year.into()),
+                    Cell::Empty,
+                ],
+            )?;
+        }
     }
     Ok(())
 }

@@ -17,10 +17,16 @@ fn example() -> String {
 
 /// The sample's scenario with `table` as its portfolio table, in `dir`.
 fn with_table(dir: &Path, table: &str) -> PathBuf {
-    let scenario = std::fs::read_to_string(example()).unwrap().replace(
-        "stock = \"stock.csv\"",
-        &format!("stock = {:?}", manifest("datasets/sample/stock.csv")),
-    );
+    let scenario = std::fs::read_to_string(example())
+        .unwrap()
+        .replace(
+            "stock = \"stock.csv\"",
+            &format!("stock = {:?}", manifest("datasets/sample/stock.csv")),
+        )
+        .replace(
+            "\"new_build.csv\"",
+            &format!("{:?}", manifest("datasets/sample/new_build.csv")),
+        );
     std::fs::write(dir.join("portfolio.csv"), table).unwrap();
     let path = dir.join("scenario.toml");
     std::fs::write(&path, scenario).unwrap();
