@@ -40,16 +40,26 @@ pub enum ChartKind {
     Spend,
     /// Marginal abatement cost curve.
     Abatement,
+    /// Where the average's fall comes from per year: renovation, sales and demolitions, new
+    /// build (drawn only when the stock moves).
+    ReductionSources,
 }
 
 impl ChartKind {
     /// Every chart, in report order.
-    pub const ALL: [ChartKind; 4] = [
+    pub const ALL: [ChartKind; 5] = [
         ChartKind::HeatDemand,
         ChartKind::Labels,
         ChartKind::Spend,
         ChartKind::Abatement,
+        ChartKind::ReductionSources,
     ];
+
+    /// Whether the chart has something to show for `data` (the reduction's sources only when
+    /// the stock moves).
+    pub fn applies(self, data: &ChartData) -> bool {
+        self != ChartKind::ReductionSources || !data.reduction_sources.is_empty()
+    }
 
     /// File stem in the output folder (`chart_<stem>.svg` / `.png`).
     pub fn file_stem(self) -> &'static str {
@@ -58,6 +68,7 @@ impl ChartKind {
             ChartKind::Labels => "chart_labels",
             ChartKind::Spend => "chart_spend",
             ChartKind::Abatement => "chart_abatement_cost",
+            ChartKind::ReductionSources => "chart_reduction_sources",
         }
     }
 
@@ -68,6 +79,7 @@ impl ChartKind {
             ChartKind::Labels => "Energy labels per year",
             ChartKind::Spend => "Investment per year",
             ChartKind::Abatement => "Marginal abatement cost curve",
+            ChartKind::ReductionSources => "Where the fall of the average comes from",
         }
     }
 }
@@ -114,6 +126,9 @@ pub struct ChartData {
     pub abatement: Vec<AbatementStep>,
     /// The reduction the path asks for by its last year (same unit as the steps).
     pub required_reduction: Option<f64>,
+    /// Per planning year, when the stock moves: the fall of the path's average since the
+    /// baseline by source.
+    pub reduction_sources: Vec<super::ReductionSources>,
 }
 
 /// Bars of the abatement curve at most (neighbouring steps are merged, cost-weighted).
@@ -213,16 +228,8 @@ impl ChartData {
         };
         ChartData {
             years: t.iter().map(|r| r.year).collect(),
-            heat_demand_kwh_m2: t
-                .iter()
-                .map(|r| {
-                    if ep2 {
-                        r.avg_ep2_kwh_m2
-                    } else {
-                        r.avg_heat_demand_kwh_m2
-                    }
-                })
-                .collect(),
+            // What the path is compared with (its metric, on the stock it applies to).
+            heat_demand_kwh_m2: t.iter().map(|r| r.path_achieved_kwh_m2).collect(),
             metric_description,
             reduction_description,
             path_kwh_m2: t.iter().map(|r| r.path_target_kwh_m2).collect(),
@@ -231,6 +238,7 @@ impl ChartData {
             budget_eur: t.iter().map(|r| r.budget_eur).collect(),
             abatement: abatement_curve(run),
             required_reduction: last_path.map(|p| ((baseline - p) * weight).max(0.0)),
+            reduction_sources: super::reduction_sources(run),
         }
     }
 }
@@ -288,6 +296,7 @@ fn draw<DB: DrawingBackend>(
         ChartKind::Labels => labels(&root, d)?,
         ChartKind::Spend => spend(&root, d)?,
         ChartKind::Abatement => abatement(&root, d)?,
+        ChartKind::ReductionSources => reduction_sources(&root, d)?,
     }
     root.present()
 }
@@ -459,6 +468,69 @@ fn spend<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Dr
             .legend(|(x, y)| PathElement::new([(x, y), (x + 24, y)], BUDGET.stroke_width(3)));
     }
     legend(&mut chart, SeriesLabelPosition::UpperRight)
+}
+
+/// Stacked bars per year: each source's share of the fall since the baseline, a negative share
+/// (dwellings better than average sold, say) below the axis.
+fn reduction_sources<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    d: &ChartData,
+) -> DrawResult<DB> {
+    let parts = |r: &super::ReductionSources| {
+        [
+            (r.renovation_kwh_m2, BLUE),
+            (r.sales_and_demolitions_kwh_m2, RGBColor(0xd9, 0x5f, 0x02)),
+            (r.new_build_kwh_m2, RGBColor(0x1b, 0x9e, 0x77)),
+        ]
+    };
+    let (mut low, mut high) = (0.0f64, 0.0f64);
+    for r in &d.reduction_sources {
+        let sum = |positive: bool| {
+            parts(r)
+                .iter()
+                .map(|p| p.0)
+                .filter(|v| (*v > 0.0) == positive)
+                .sum::<f64>()
+        };
+        high = high.max(sum(true));
+        low = low.min(sum(false));
+    }
+    let span = (high - low).max(1.0);
+    let mut chart = ChartBuilder::on(root)
+        .margin(16)
+        .x_label_area_size(40)
+        .y_label_area_size(80)
+        .build_cartesian_2d(year_range(d), (low - 0.05 * span)..(high + 0.15 * span))?;
+    chart
+        .configure_mesh()
+        .x_labels(d.years.len())
+        .x_label_formatter(&|x| format!("{:.0}", x))
+        .y_desc(format!("fall since {} (kWh/m²)", d.years.first().unwrap_or(&2026)))
+        .label_style((FAMILY, 15))
+        .axis_desc_style((FAMILY, 15))
+        .disable_x_mesh()
+        .light_line_style(RGBColor(0xee, 0xee, 0xee))
+        .draw()?;
+    let names = ["renovation", "sales and demolitions", "new build"];
+    for (i, name) in names.iter().enumerate() {
+        let colour = parts(&d.reduction_sources[0])[i].1;
+        chart
+            .draw_series(d.reduction_sources.iter().map(|r| {
+                let x = f64::from(r.year);
+                let p = parts(r);
+                let value = p[i].0;
+                // Stack on the parts before it of the same sign.
+                let base: f64 = p[..i]
+                    .iter()
+                    .map(|q| q.0)
+                    .filter(|v| (*v > 0.0) == (value > 0.0))
+                    .sum();
+                Rectangle::new([(x - 0.36, base), (x + 0.36, base + value)], colour.filled())
+            }))?
+            .label(*name)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], colour.filled()));
+    }
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }
 
 fn abatement<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> DrawResult<DB> {

@@ -309,6 +309,22 @@ pub fn report(run: &PlanRun, s: &Summary, charts: &[(ChartKind, String)]) -> Str
     }
     let _ = writeln!(h, "</div>");
 
+    if let Some(r) = s.reduction_sources.last() {
+        let _ = writeln!(
+            h,
+            "<p>The stock moves: {} dwellings in {} against {} in {} ({} new build, {} sold or demolished). Of the fall of the path's average by {}: {:.1} kWh/m² from renovation, {:.1} from sales and demolitions, {:.1} from new build.</p>",
+            grouped(s.last.dwellings as f64),
+            s.last.year,
+            grouped(s.baseline.dwellings as f64),
+            s.baseline.year,
+            grouped(s.last.dwellings_new_build as f64),
+            grouped(s.last.dwellings_removed as f64),
+            r.year,
+            r.renovation_kwh_m2,
+            r.sales_and_demolitions_kwh_m2,
+            r.new_build_kwh_m2
+        );
+    }
     // Charts.
     let _ = writeln!(h, "<h2>Charts</h2>");
     for (kind, svg) in charts {
@@ -317,6 +333,7 @@ pub fn report(run: &PlanRun, s: &Summary, charts: &[(ChartKind, String)]) -> Str
             ChartKind::Labels => "Share of dwellings per energy label, baseline and every planning year.",
             ChartKind::Spend => "Investment per year in prices of that year, against the budget where one is set.",
             ChartKind::Abatement => "Every unit's steps along its cost/effect hull at first-year prices, cheapest € per kWh/yr first; the dashed line is the reduction the path needs by its last year.",
+            ChartKind::ReductionSources => "How far the path's average lies below the baseline's each year, by source: the plan's works (renovation), the dwellings sold or demolished, and the new builds (the portfolio and new-build tables; each year's stock without works against the baseline's).",
         };
         let _ = writeln!(
             h,

@@ -54,6 +54,47 @@ pub struct YearFigures {
     pub dwellings_removed: u64,
 }
 
+/// Where the fall of the path metric's average since the baseline comes from in one year, when
+/// the stock moves (kWh/m², positive: lower than the baseline average).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ReductionSources {
+    /// The year.
+    pub year: u16,
+    /// From the plan's works: the year's average without works less the plan's.
+    pub renovation_kwh_m2: f64,
+    /// From the dwellings sold or demolished: the baseline average less that of the
+    /// baseline's dwellings still there, without works.
+    pub sales_and_demolitions_kwh_m2: f64,
+    /// From the new builds: the average of the baseline's dwellings still there less that of
+    /// the whole stock, without works (0 when the path applies to the existing dwellings).
+    pub new_build_kwh_m2: f64,
+}
+
+/// [`ReductionSources`] of every planning year; empty for a frozen stock.
+pub fn reduction_sources(run: &PlanRun) -> Vec<ReductionSources> {
+    let o = &run.prepared.options;
+    if !o.has_stock_changes() {
+        return Vec::new();
+    }
+    let baseline = o.totals.path_average();
+    run.evaluation
+        .trajectory
+        .iter()
+        .filter(|r| !r.baseline)
+        .enumerate()
+        .map(|(t, r)| {
+            let totals = o.year_totals(t);
+            let (existing, path) = (totals.existing.path_average(), totals.path.path_average());
+            ReductionSources {
+                year: r.year,
+                renovation_kwh_m2: path - r.path_achieved_kwh_m2,
+                sales_and_demolitions_kwh_m2: baseline - existing,
+                new_build_kwh_m2: existing - path,
+            }
+        })
+        .collect()
+}
+
 /// Dwellings with one label.
 #[derive(Debug, Clone, Serialize)]
 pub struct LabelCount {
@@ -213,6 +254,10 @@ pub struct Summary {
     pub baseline: YearFigures,
     /// The stock in the last planning year.
     pub last: YearFigures,
+    /// Where the path metric's fall comes from per year (renovation, sales and demolitions,
+    /// new build), when the stock moves.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reduction_sources: Vec<ReductionSources>,
     /// Targets and what the plan achieves.
     pub targets: Vec<TargetResult>,
     /// The hard targets missed (subset of `targets`; expected outcomes are not "missed").
@@ -434,6 +479,7 @@ pub fn summary(run: &PlanRun) -> Summary {
         comparison: run.comparison.clone(),
         baseline: figures(&e.trajectory[0]),
         last: figures(e.trajectory.last().unwrap_or(&e.trajectory[0])),
+        reduction_sources: reduction_sources(run),
         targets: e.targets.clone(),
         missed: e
             .targets
@@ -490,7 +536,7 @@ pub fn write_outputs(run: &mut PlanRun, out: &Path, started: Instant) -> Result<
             })?;
             let data = charts::ChartData::of(shared);
             let mut svgs = Vec::with_capacity(charts::ChartKind::ALL.len());
-            for kind in charts::ChartKind::ALL {
+            for kind in charts::ChartKind::ALL.into_iter().filter(|k| k.applies(&data)) {
                 let svg = charts::svg(kind, &data).map_err(std::io::Error::other)?;
                 dir.write(&format!("{}.svg", kind.file_stem()), |w| {
                     w.write_all(svg.as_bytes())

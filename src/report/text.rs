@@ -244,6 +244,17 @@ pub fn plan(summary: &Summary, out: &str) -> String {
         "  average heat demand (kWh/m²)     {:>8.1} {:>8.1}",
         b.avg_heat_demand_kwh_m2, l.avg_heat_demand_kwh_m2
     );
+    if let Some(r) = summary.reduction_sources.last() {
+        let _ = writeln!(
+            s,
+            "  of which: renovation {:.1}, sales and demolitions {:.1}, new build {:.1} kWh/m² (the path's average, {} against {})",
+            r.renovation_kwh_m2,
+            r.sales_and_demolitions_kwh_m2,
+            r.new_build_kwh_m2,
+            r.year,
+            b.year
+        );
+    }
     let _ = writeln!(
         s,
         "  label A or better                {:>8} {:>8}",
