@@ -648,7 +648,13 @@ fn trajectory(
         let p = &cohort.performance;
         let w = path_weight(averaging, &cohort.dwelling);
         let into = &mut delta[t];
-        into.add(count, w, cohort.dwelling.floor_area_m2, p.standaard_kwh_m2, p);
+        into.add(
+            count,
+            w,
+            cohort.dwelling.floor_area_m2,
+            p.standaard_kwh_m2,
+            p,
+        );
         into.dwellings += i64::from(cohort.dwellings);
         into.new_build += i64::from(cohort.dwellings);
         into.new_build_weight += count * w;

@@ -195,6 +195,35 @@ impl Iterator for TableRows<'_> {
     }
 }
 
+/// Reads a small table (portfolio, new build) from `path`, CSV or a workbook, with `parse` (its
+/// reader on CSV bytes): a workbook's sheet named with `file.xlsx#Sheet`, else the first sheet
+/// `parse` reads (a notes sheet first is passed over; when none does, the first sheet's error).
+/// `io` turns a file that cannot be read into the table's error.
+pub fn read_small_table<T, E>(
+    path: &Path,
+    parse: impl Fn(&[u8]) -> Result<T, E>,
+    io: impl Fn(io::Error) -> E,
+) -> Result<T, E> {
+    if !crate::stock::is_workbook(path) {
+        return parse(&read_table_bytes(path).map_err(io)?);
+    }
+    let mut first_error = None;
+    for (_, csv) in crate::stock::small_table_sheets(path).map_err(&io)? {
+        match parse(&csv) {
+            Ok(table) => return Ok(table),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    Err(first_error.unwrap_or_else(|| {
+        io(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "the workbook has no sheets",
+        ))
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

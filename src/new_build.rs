@@ -241,13 +241,17 @@ fn parse_year(text: &str) -> Option<u16> {
 const YEARS: std::ops::RangeInclusive<u16> = 2015..=2100;
 
 impl NewBuildTable {
-    /// Reads the table at `path` (at most 64 MB).
+    /// Reads the table at `path` (at most 64 MB): CSV, or a workbook's first sheet holding the
+    /// table (`file.xlsx#Sheet` names one).
     pub fn from_file(path: &Path) -> Result<NewBuildTable, NewBuildError> {
-        let bytes = crate::input::read_table_bytes(path).map_err(|source| NewBuildError::Io {
-            file: path.to_path_buf(),
-            source,
-        })?;
-        Self::from_bytes(&bytes, path)
+        crate::input::read_small_table(
+            path,
+            |bytes| Self::from_bytes(bytes, path),
+            |source| NewBuildError::Io {
+                file: path.to_path_buf(),
+                source,
+            },
+        )
     }
 
     /// Reads a table from `bytes` (`path` for messages). Checks each row on its own (values,

@@ -171,13 +171,17 @@ fn action_kind(text: &str) -> Option<&'static str> {
 }
 
 impl Portfolio {
-    /// Reads the table at `path` (at most 64 MB).
+    /// Reads the table at `path` (at most 64 MB): CSV, or a workbook's first sheet holding the
+    /// table (`file.xlsx#Sheet` names one).
     pub fn from_file(path: &Path) -> Result<Portfolio, PortfolioError> {
-        let bytes = crate::input::read_table_bytes(path).map_err(|source| PortfolioError::Io {
-            file: path.to_path_buf(),
-            source,
-        })?;
-        Self::from_bytes(&bytes, path)
+        crate::input::read_small_table(
+            path,
+            |bytes| Self::from_bytes(bytes, path),
+            |source| PortfolioError::Io {
+                file: path.to_path_buf(),
+                source,
+            },
+        )
     }
 
     /// Reads a table from `bytes` (`path` for messages). Checks each row on its own (actions,

@@ -505,7 +505,10 @@ fn reduction_sources<DB: DrawingBackend>(
         .configure_mesh()
         .x_labels(d.years.len())
         .x_label_formatter(&|x| format!("{:.0}", x))
-        .y_desc(format!("fall since {} (kWh/m²)", d.years.first().unwrap_or(&2026)))
+        .y_desc(format!(
+            "fall since {} (kWh/m²)",
+            d.years.first().unwrap_or(&2026)
+        ))
         .label_style((FAMILY, 15))
         .axis_desc_style((FAMILY, 15))
         .disable_x_mesh()
@@ -525,7 +528,10 @@ fn reduction_sources<DB: DrawingBackend>(
                     .map(|q| q.0)
                     .filter(|v| (*v > 0.0) == (value > 0.0))
                     .sum();
-                Rectangle::new([(x - 0.36, base), (x + 0.36, base + value)], colour.filled())
+                Rectangle::new(
+                    [(x - 0.36, base), (x + 0.36, base + value)],
+                    colour.filled(),
+                )
             }))?
             .label(*name)
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], colour.filled()));

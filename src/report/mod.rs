@@ -536,7 +536,10 @@ pub fn write_outputs(run: &mut PlanRun, out: &Path, started: Instant) -> Result<
             })?;
             let data = charts::ChartData::of(shared);
             let mut svgs = Vec::with_capacity(charts::ChartKind::ALL.len());
-            for kind in charts::ChartKind::ALL.into_iter().filter(|k| k.applies(&data)) {
+            for kind in charts::ChartKind::ALL
+                .into_iter()
+                .filter(|k| k.applies(&data))
+            {
                 let svg = charts::svg(kind, &data).map_err(std::io::Error::other)?;
                 dir.write(&format!("{}.svg", kind.file_stem()), |w| {
                     w.write_all(svg.as_bytes())

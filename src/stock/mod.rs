@@ -15,7 +15,9 @@ pub use columns::{normalise_header, Column, ColumnMapping};
 pub use reader::{parse_decimal, read_stock, read_stock_from, ReadOptions};
 pub use report::{CellProblem, Implausible, LabelConflict, MappedValue, ReadReport};
 pub use writer::{write_stock_csv, StockFormat};
-pub use xlsx::{is_workbook, read_stock_workbook, workbook_file, WORKBOOK_EXTENSIONS};
+pub use xlsx::{
+    is_workbook, read_stock_workbook, small_table_sheets, workbook_file, WORKBOOK_EXTENSIONS,
+};
 
 use crate::label::EnergyLabel;
 use crate::typology::{

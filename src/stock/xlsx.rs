@@ -293,6 +293,45 @@ fn sheet_csv(cells: &[(u32, u32, String)]) -> Result<Vec<u8>, csv::Error> {
     Ok(out)
 }
 
+/// Largest small table (portfolio, new build) read from a workbook, in bytes of cell text.
+const SMALL_TABLE_BYTES: u64 = 64 << 20;
+
+/// The sheets of a small table's workbook (the one named with `file.xlsx#Sheet`, else every
+/// sheet in order), each as `(name, CSV bytes)` with one record per sheet row, so that line
+/// numbers are row numbers. The caller reads the first sheet that holds its table (a notes sheet
+/// first is passed over).
+pub fn small_table_sheets(path: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    let (file, sheet) = split_sheet(path);
+    crate::input::open_regular(&file)?;
+    let mut workbook = open_workbook_auto(&file).map_err(|e| match e {
+        calamine::Error::Io(source) => source,
+        other => std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not a readable workbook: {other}"),
+        ),
+    })?;
+    let names = workbook.sheet_names();
+    let wanted: Vec<String> = match sheet {
+        Some(name) if names.contains(&name) => vec![name],
+        Some(name) => {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("no sheet `{name}`; the workbook has: {}", names.join(", ")),
+            ))
+        }
+        None => names,
+    };
+    wanted
+        .into_iter()
+        .map(|name| {
+            let cells = range_cells(&mut workbook, &file, &name, SMALL_TABLE_BYTES)
+                .map_err(std::io::Error::other)?;
+            let csv = sheet_csv(&cells.cells).map_err(std::io::Error::other)?;
+            Ok((name, csv))
+        })
+        .collect()
+}
+
 /// Reads a stock table from a workbook: the sheet named with `file.xlsx#Sheet`, else the first
 /// sheet that holds the table's header (a notes sheet first is passed over).
 pub fn read_stock_workbook(

@@ -99,7 +99,11 @@ fn every_yearly_figure_is_taken_on_that_years_stock() {
         }
         // No works in or after the year a dwelling leaves.
         if let (Some(works), Some(until)) = (r.works, r.until) {
-            assert!(works <= until, "{}: works in {works}, gone after {until}", r.unit);
+            assert!(
+                works <= until,
+                "{}: works in {works}, gone after {until}",
+                r.unit
+            );
         }
     }
     // The new builds are what the code asks: gas-free, A+++ or better; De Horst at its own
@@ -144,7 +148,9 @@ fn every_yearly_figure_is_taken_on_that_years_stock() {
     }
     let baseline_average = {
         let existing = rows.iter().filter(|r| r.from.is_none());
-        let (sum, area) = existing.fold((0.0, 0.0), |(s, a), r| (s + r.area * r.before.0, a + r.area));
+        let (sum, area) = existing.fold((0.0, 0.0), |(s, a), r| {
+            (s + r.area * r.before.0, a + r.area)
+        });
         sum / area
     };
     for year in 2026..=2035u16 {
@@ -178,7 +184,10 @@ fn every_yearly_figure_is_taken_on_that_years_stock() {
             get("avg_heat_demand_kwh_m2")
         );
         // The path applies to the whole stock of each year (the example's `stock = "whole"`).
-        assert!((get("path_achieved_kwh_m2") - average).abs() < 2e-3, "{year}");
+        assert!(
+            (get("path_achieved_kwh_m2") - average).abs() < 2e-3,
+            "{year}"
+        );
         if year > 2026 {
             let target = baseline_average * (1.0 - 0.02 * f64::from(year - 2026));
             assert!(
@@ -207,7 +216,11 @@ fn every_yearly_figure_is_taken_on_that_years_stock() {
             .iter()
             .filter(|r| r.from.is_none() && done(r) && !r.before.2 && r.after.2)
             .count() as f64;
-        assert_eq!(get("gas_free_conversions"), conversions, "{year}: conversions");
+        assert_eq!(
+            get("gas_free_conversions"),
+            conversions,
+            "{year}: conversions"
+        );
         // Spending is the year's works, whatever leaves the stock later.
         let spend: f64 = rows
             .iter()
@@ -228,7 +241,10 @@ fn every_yearly_figure_is_taken_on_that_years_stock() {
         let t = row_of(year);
         match target["name"].as_str().unwrap() {
             "efg_phase_out" => {
-                assert_eq!(target["achieved"].as_f64().unwrap().to_string(), t["efg_count"])
+                assert_eq!(
+                    target["achieved"].as_f64().unwrap().to_string(),
+                    t["efg_count"]
+                )
             }
             "heat_demand_path" => {
                 let achieved: f64 = t["path_achieved_kwh_m2"].parse().unwrap();
@@ -316,4 +332,69 @@ fn a_new_build_table_that_cannot_be_read_is_refused_with_its_line() {
         "{stderr}"
     );
     assert!(!out.exists(), "nothing written");
+}
+
+/// Both tables as workbooks, as an asset manager keeps them: a notes sheet first, Dutch headers,
+/// numbers as numbers. The plan is the one the CSV tables give.
+#[test]
+fn the_tables_may_be_workbooks_with_a_notes_sheet_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let workbook = |name: &str, csv: &Path| {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let notes = book.add_worksheet();
+        notes.set_name("Toelichting").unwrap();
+        notes
+            .write_string(0, 0, "Besluiten van het MT, stand december 2026")
+            .unwrap();
+        let sheet = book.add_worksheet();
+        sheet.set_name("Tabel").unwrap();
+        let text = std::fs::read_to_string(csv).unwrap();
+        let lines = text.lines().filter(|l| !l.starts_with('#'));
+        for (r, line) in lines.enumerate() {
+            for (c, value) in line.split(';').enumerate() {
+                let number = value.replace(',', ".").parse::<f64>();
+                match number {
+                    Ok(x) if r > 0 => sheet.write_number(r as u32, c as u16, x).unwrap(),
+                    _ => sheet.write_string(r as u32, c as u16, value).unwrap(),
+                };
+            }
+        }
+        let path = dir.path().join(name);
+        book.save(&path).unwrap();
+        path
+    };
+    let portfolio = workbook(
+        "portefeuille.xlsx",
+        &manifest("datasets/sample/portfolio.csv"),
+    );
+    let new_build = workbook("nieuwbouw.xlsx", &manifest("datasets/sample/new_build.csv"));
+    let text = std::fs::read_to_string(example_in(dir.path(), "")).unwrap();
+    let scenario = dir.path().join("workbooks.toml");
+    std::fs::write(
+        &scenario,
+        text.replace(
+            &format!("{:?}", manifest("datasets/sample/portfolio.csv")),
+            &format!("{portfolio:?}"),
+        )
+        .replace(
+            &format!("{:?}", manifest("datasets/sample/new_build.csv")),
+            &format!("{new_build:?}"),
+        ),
+    )
+    .unwrap();
+    let mut outputs = Vec::new();
+    for (name, scenario) in [("csv", example_in(dir.path(), "")), ("xlsx", scenario)] {
+        let out = dir.path().join(name);
+        let output = run(&scenario, &out, &["--solver", "decomposition"]);
+        assert!(
+            output.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        outputs.push((
+            std::fs::read_to_string(out.join("plan.csv")).unwrap(),
+            std::fs::read_to_string(out.join("trajectory.csv")).unwrap(),
+        ));
+    }
+    assert_eq!(outputs[0], outputs[1]);
 }
