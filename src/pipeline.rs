@@ -659,7 +659,8 @@ pub fn solve_portfolio(
     for c in &prepared.commitments {
         let o = &prepared.options;
         let before = o.unit_efg_before[c.unit];
-        if before > 0 {
+        // A unit out of the rule (it leaves the stock by the deadline) was not counted.
+        if before > 0 && problem.efg_rule_applies(c.unit) {
             let left = o.efg_after[c.option].min(before);
             unreachable_efg.0 -= u64::from(before - left);
             unreachable_efg.1 -= u64::from(left == 0);

@@ -393,7 +393,7 @@ fn evaluate_dual(
             let mut activity = vec![0.0; rows.len()];
             let mut choices = Vec::with_capacity(units.len());
             for &u in units {
-                let efg_before = f64::from(p.efg_before(u));
+                let efg_before = p.efg_before(u);
                 let efg_term = efg_deadline.is_some() && efg_before > 0.0;
                 // Doing nothing leaves the unit's E/F/G dwellings to the penalty.
                 let mut best = (0.0, None);

@@ -187,7 +187,7 @@ impl<'p, 'a> Selection<'p, 'a> {
     fn lift_efg(&mut self) {
         let opts = self.p.options;
         for u in 0..opts.n_units() {
-            if self.p.efg_before(u) == 0 || opts.years_of(u).is_empty() {
+            if self.p.efg_before(u) == 0.0 || opts.years_of(u).is_empty() {
                 continue;
             }
             let best = opts
@@ -461,7 +461,7 @@ impl Solver for Greedy {
             if let Some(deadline) = problem.efg_deadline {
                 let mut efg_units: Vec<usize> = schedule
                     .waiting()
-                    .filter(|&u| problem.efg_before(u) > 0)
+                    .filter(|&u| problem.efg_before(u) > 0.0)
                     .collect();
                 efg_units.sort_by(|&a, &b| {
                     let cost = |u: usize| {

@@ -184,48 +184,47 @@ impl<'a> Problem<'a> {
     }
 
     /// Share of the E/F/G penalty that lifting a dwelling of unit `u` in year index `t`
-    /// relieves. The rule holds in every year from the phase-out year on while the unit is in
-    /// the stock, so a dwelling still E/F/G weighs in each of those years: lifted by the
-    /// deadline it relieves all of its penalty, lifted later the share of the rule's years it is
-    /// no longer E/F/G in. A deadline missed (under a budget or capacity) is thus caught up as
-    /// soon as the plan can, in every solver alike. A unit that leaves the stock by the deadline
-    /// is outside the rule (0).
+    /// relieves. The rule holds in every year from the phase-out year on, so a dwelling still
+    /// E/F/G weighs in each of those years (1 / the rule's years each): lifted by the deadline
+    /// it relieves all the years the unit is in the stock, lifted later the years after. A
+    /// deadline missed (under a budget or capacity) is thus caught up as soon as the plan can,
+    /// in every solver alike. A unit that leaves the stock weighs only in its years there (none
+    /// when it leaves by the deadline), as the evaluator counts E/F/G dwellings per year.
     #[inline]
     pub fn efg_relief_share(&self, u: usize, t: usize) -> f64 {
         let Some(d) = self.efg_deadline else {
             return 0.0;
         };
         let until = self.options.until_of(u);
-        if until <= d {
-            0.0
-        } else if t <= d {
-            1.0
-        } else {
-            until.saturating_sub(t) as f64 / (until - d) as f64
-        }
+        until.saturating_sub(t.max(d)) as f64 / (self.n_years() - d) as f64
     }
 
     /// [`Problem::efg_relief_share`] of a unit that stays in the stock (per year, for the
     /// decomposition's price table).
     pub fn efg_relief_share_staying(&self, t: usize) -> f64 {
         match self.efg_deadline {
-            Some(d) if t <= d => 1.0,
-            Some(d) => {
-                let n = self.n_years();
-                n.saturating_sub(t) as f64 / (n - d) as f64
-            }
+            Some(d) => self.n_years().saturating_sub(t.max(d)) as f64 / (self.n_years() - d) as f64,
             None => 0.0,
         }
     }
 
-    /// Unit `u`'s E/F/G dwellings the phase-out rule counts: none when the unit leaves the stock
-    /// by the deadline.
+    /// Whether the phase-out rule applies to unit `u` at all (it is in the stock in a year from
+    /// the deadline on).
     #[inline]
-    pub fn efg_before(&self, u: usize) -> u32 {
-        match self.efg_deadline {
-            Some(d) if self.options.until_of(u) > d => self.options.unit_efg_before[u],
-            _ => 0,
+    pub fn efg_rule_applies(&self, u: usize) -> bool {
+        self.efg_deadline
+            .is_some_and(|d| self.options.until_of(u) > d)
+    }
+
+    /// Unit `u`'s E/F/G dwellings as the rule weighs them when none is lifted: each dwelling
+    /// times the share of the rule's years the unit is in the stock (its E/F/G dwellings for a
+    /// unit that stays; 0 without a rule).
+    #[inline]
+    pub fn efg_before(&self, u: usize) -> f64 {
+        if !self.efg_rule_applies(u) {
+            return 0.0;
         }
+        f64::from(self.options.unit_efg_before[u]) * self.efg_relief_share(u, 0)
     }
 
     /// E/F/G dwellings of unit `u` that option `k` lifts as the rule counts them (negative when
@@ -233,7 +232,7 @@ impl<'a> Problem<'a> {
     #[inline]
     pub fn efg_lifted(&self, u: usize, k: usize) -> f64 {
         match self.efg_deadline {
-            Some(d) if self.options.until_of(u) > d => {
+            Some(_) if self.efg_rule_applies(u) => {
                 f64::from(self.options.unit_efg_before[u]) - f64::from(self.options.efg_after[k])
             }
             _ => 0.0,
@@ -250,7 +249,10 @@ impl<'a> Problem<'a> {
         let o = self.options;
         let (mut dwellings, mut units) = (0u64, 0u64);
         for u in 0..o.n_units() {
-            let before = self.efg_before(u);
+            if !self.efg_rule_applies(u) {
+                continue;
+            }
+            let before = o.unit_efg_before[u];
             if before == 0 {
                 continue;
             }

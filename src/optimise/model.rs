@@ -343,7 +343,7 @@ impl LpModel {
                 // (a heating change with a poor primary-energy factor can): the rule charges
                 // those as it charges the ones left standing. A unit that leaves the stock by
                 // the deadline is outside the rule.
-                if before == 0 && o.of_unit(u).all(|k| p.efg_lifted(u, k) == 0.0) {
+                if before == 0.0 && o.of_unit(u).all(|k| p.efg_lifted(u, k) == 0.0) {
                     continue;
                 }
                 let mut entries = Vec::new();
@@ -362,7 +362,7 @@ impl LpModel {
                     name: format!("efg_{u}"),
                     kind: RowKind::Efg(u),
                     sense: Sense::Ge,
-                    rhs: f64::from(before),
+                    rhs: before,
                     entries,
                 });
             }

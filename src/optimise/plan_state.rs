@@ -32,9 +32,7 @@ impl<'p, 'a> PlanState<'p, 'a> {
     /// A plan that does nothing.
     pub fn empty(p: &'p Problem<'a>, penalties: Penalties) -> Self {
         let n = p.n_years();
-        let efg_short = (0..p.options.n_units())
-            .map(|u| f64::from(p.efg_before(u)))
-            .sum();
+        let efg_short = (0..p.options.n_units()).map(|u| p.efg_before(u)).sum();
         PlanState {
             p,
             penalties,

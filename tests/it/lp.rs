@@ -587,3 +587,76 @@ fn a_binding_budget_has_a_positive_shadow_price() {
         }
     }
 }
+
+/// A unit sold or demolished before a year counts in none of that year's rows: the cheap unit
+/// that leaves before the path's year cannot meet it, and every solver takes the dear one
+/// that stays (on a frozen stock the cheap one would do, at a fifth of the cost).
+#[test]
+fn a_unit_that_leaves_the_stock_counts_in_no_row_after_it_leaves() {
+    // Unit 0: 10 kWh for €100, out of the stock from year index 2; unit 1: 10 kWh for €500.
+    let mut options = tiny(2, &[(0, 100.0, 10.0), (1, 500.0, 10.0)], 4);
+    let path = vec![None, None, None, Some(10.0)];
+    let frozen = problem(&options, path.clone(), vec![None; 4]);
+    let plan = Lp::default().solve(&frozen, &mut Silent).unwrap();
+    assert_eq!(plan.plan.n_assigned(), 1);
+    assert!(plan.plan.choices[0].is_some(), "frozen: the cheap unit");
+    options.until_index = vec![2, 4];
+    let p = problem(&options, path, vec![None; 4]);
+    let decomposition = heatpath::optimise::decomposition::Decomposition::default();
+    let solvers: [&dyn Solver; 3] = [&Lp::default(), &decomposition, &Greedy];
+    for solver in solvers {
+        let solution = solver.solve(&p, &mut Silent).unwrap();
+        let mut state = PlanState::empty(&p, p.penalties);
+        for (u, c) in solution.plan.choices.iter().enumerate() {
+            if let Some(c) = c {
+                state.set(
+                    u,
+                    Some((usize::from(c.package), usize::from(c.year - 2027))),
+                );
+            }
+        }
+        assert_eq!(state.penalty(), 0.0, "{}: path met", solver.name());
+        assert!(
+            (state.cost() - 500.0).abs() < 1e-9,
+            "{}: {:?}",
+            solver.name(),
+            solution.plan.choices
+        );
+        if let Some(bound) = solution.lower_bound_eur {
+            assert!(
+                (bound - 500.0).abs() < 1e-6,
+                "{}: bound {bound}",
+                solver.name()
+            );
+        }
+    }
+    // The exported model has no column of the unit in or after the year it leaves.
+    let model = LpModel::build(&p);
+    for column in &model.columns {
+        if let heatpath::optimise::model::ColumnKind::Choice { unit: 0, t, .. } = column.kind {
+            assert!(t < 2, "{}", column.name);
+        }
+    }
+}
+
+/// The E/F/G rule weighs a unit only in its years in the stock, as the evaluator counts E/F/G
+/// dwellings per year: a unit leaving halfway through the rule's years weighs half.
+#[test]
+fn the_efg_rule_weighs_a_leaving_unit_by_its_years_in_the_stock() {
+    let mut options = tiny(3, &[(0, 100.0, 1.0), (1, 100.0, 1.0), (2, 100.0, 1.0)], 5);
+    options.unit_efg_before = vec![2, 2, 2];
+    // Deadline index 1: the rule's years are 1..=4. Unit 0 stays, unit 1 leaves at 3, unit 2
+    // at 1 (by the deadline: outside the rule).
+    options.until_index = vec![5, 3, 1];
+    let mut p = problem(&options, vec![None; 5], vec![None; 5]);
+    p.efg_deadline = Some(1);
+    assert_eq!(
+        (p.efg_before(0), p.efg_before(1), p.efg_before(2)),
+        (2.0, 1.0, 0.0)
+    );
+    // Lifting unit 1 in year index 2 relieves its one year left of the rule's four.
+    assert!((p.efg_relief_share(1, 2) - 0.25).abs() < 1e-12);
+    assert!((p.efg_relief_share(0, 0) - 1.0).abs() < 1e-12);
+    let empty = PlanState::empty(&p, p.penalties);
+    assert!((empty.penalty() - 3.0 * p.penalties.dwelling_eur).abs() < 1e-6);
+}
