@@ -1458,6 +1458,7 @@ mod tests {
             planned_maintenance_year: None,
             low_temperature_radiators: false,
             district_heat_factor: None,
+            planned_exit: None,
         }
     }
 

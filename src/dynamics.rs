@@ -74,12 +74,20 @@ pub struct StockChanges {
     pub new_build: Vec<NewBuildCohort>,
     /// The stock the path applies to.
     pub path_stock: PathStock,
+    /// What the tables and stock columns gave that was accepted but looks off (a new build above
+    /// its BENG limit, a complex whose dwellings' planned exits differ), for the summary.
+    pub notes: Vec<String>,
 }
 
 impl StockChanges {
-    /// A frozen stock: nothing joins or leaves.
-    pub fn is_frozen(&self) -> bool {
-        self.new_build.is_empty() && self.exits.iter().all(Option::is_none)
+    /// A frozen stock within the horizon ending in `last_year`: nothing joins, nothing leaves
+    /// by then.
+    pub fn is_frozen(&self, last_year: u16) -> bool {
+        self.new_build.is_empty()
+            && self
+                .exits
+                .iter()
+                .all(|e| e.is_none_or(|e| e.year > last_year))
     }
 
     /// When unit `u` leaves the stock, if it does.
@@ -118,7 +126,7 @@ impl StockChanges {
         scenario: &Scenario,
         baseline_totals: &Totals,
     ) -> Vec<YearTotals> {
-        if self.is_frozen() {
+        if self.is_frozen(scenario.last_year) {
             return Vec::new();
         }
         let metric = scenario.path.metric;

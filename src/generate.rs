@@ -435,6 +435,7 @@ pub fn generate(
                     planned_maintenance_year: spec.planned_maintenance_year,
                     low_temperature_radiators: false,
                     district_heat_factor: None,
+                    planned_exit: None,
                 });
                 next_id += 1;
             }

@@ -355,12 +355,14 @@ impl NewBuildTable {
             let heat_demand_kwh_m2 = number(
                 HEAT_DEMAND,
                 0.0..=200.0,
-                "a heat demand (BENG 1) in kWh/m² per year, or nothing for the BENG 1 limit",
+                "a heat demand (BENG 1) in kWh/m² per year, or nothing for the model's figure (at most the BENG 1 limit)",
             )?;
+            // A new build at label E, F or G would break the phase-out from the day it is
+            // completed: refused rather than counted (the limit of label D's band).
             let ep2_kwh_m2 = number(
                 EP2,
-                -100.0..=400.0,
-                "an EP2 (BENG 2) in kWh/m² per year, or nothing for the BENG 2 limit",
+                -100.0..=crate::label::EnergyLabel::D.upper_ep2_kwh_m2(),
+                "an EP2 (BENG 2) in kWh/m² per year better than label E, or nothing for the model's figure (at most the BENG 2 limit)",
             )?;
             let heating = match cell(HEATING) {
                 "" => Heating::HeatPump,
@@ -524,6 +526,7 @@ impl NewBuildProject {
             planned_maintenance_year: None,
             low_temperature_radiators: true,
             district_heat_factor: None,
+            planned_exit: None,
         }
     }
 

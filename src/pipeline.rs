@@ -202,8 +202,13 @@ pub fn check_output(scenario_path: &Path, out: &Path, files: &[&Path]) -> Result
     inputs.extend(scenario.catalogue.as_deref());
     inputs.extend(scenario.column_mapping.as_deref());
     inputs.extend(scenario.sector.capacity.as_deref());
-    inputs.extend(scenario.portfolio.complexes.as_deref());
-    inputs.extend(scenario.portfolio.new_build.as_deref());
+    // A workbook path may name a sheet: the file is before the `#`.
+    let tables: Vec<PathBuf> = [&scenario.portfolio.complexes, &scenario.portfolio.new_build]
+        .into_iter()
+        .flatten()
+        .map(|p| crate::stock::workbook_file(p))
+        .collect();
+    inputs.extend(tables.iter().map(PathBuf::as_path));
     // A workbook path may name a sheet: the file is before the `#`.
     let stock_file = crate::stock::workbook_file(&scenario.stock);
     inputs.push(&stock_file);
@@ -302,11 +307,14 @@ pub fn prepare_from(
     timings.model = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let mut options = build_options(&stock, &units, &baseline, &catalogue, &scenario, progress);
+    let (new_build, notes) = new_build_cohorts(&scenario, &model)?;
     let mut changes = StockChanges {
         path_stock: scenario.path.stock,
-        new_build: new_build_cohorts(&scenario, &model)?,
+        new_build,
+        notes,
         ..StockChanges::default()
     };
+    changes.exits = planned_exits(&stock, &units, &scenario, &mut changes.notes);
     let commitments = match &scenario.portfolio.complexes {
         Some(path) => apply_portfolio(
             &crate::portfolio::Portfolio::from_file(path)?,
@@ -337,17 +345,72 @@ pub fn prepare_from(
     })
 }
 
-/// The new-build table's projects as cohorts of modelled dwellings (none without a table).
+/// The stock's planned exits per dwelling (`planned_exit_year`, `planned_exit`) as exits of
+/// their units: a unit leaves when all its dwellings leave in the same year (sold when most of
+/// them are sold, else demolished); one whose dwellings differ stays, with a note (a complex is
+/// planned as a whole: its decision belongs in the portfolio table, which overrides the stock).
+/// Empty when no dwelling has a planned exit.
+fn planned_exits(
+    stock: &Stock,
+    units: &DecisionUnits,
+    scenario: &Scenario,
+    notes: &mut Vec<String>,
+) -> Vec<Option<Exit>> {
+    if stock.dwellings.iter().all(|d| d.planned_exit.is_none()) {
+        return Vec::new();
+    }
+    let mut differing = Vec::new();
+    let exits = (0..units.len())
+        .map(|u| {
+            let members = units.members(u);
+            let exits: Vec<Option<(u16, ExitKind)>> = members
+                .iter()
+                .map(|&i| stock.dwellings[i as usize].planned_exit)
+                .collect();
+            let first = exits[0]?;
+            if exits.iter().any(|e| e.map(|e| e.0) != Some(first.0)) {
+                differing.push(units.units[u].id.clone());
+                return None;
+            }
+            let sold = exits
+                .iter()
+                .filter(|e| e.is_some_and(|e| e.1 == ExitKind::Sold))
+                .count();
+            // Before the plan's first year the dwelling is gone already: read as leaving then.
+            Some(Exit {
+                year: first.0.max(scenario.first_year),
+                kind: if 2 * sold > exits.len() {
+                    ExitKind::Sold
+                } else {
+                    ExitKind::Demolished
+                },
+            })
+        })
+        .collect();
+    if !differing.is_empty() {
+        notes.push(format!(
+            "stock file: in {} {} ({}{}) the dwellings' planned exits (planned_exit_year) differ or not all dwellings have one; a complex is planned as a whole, so these are planned as staying: put each complex's sale or demolition in the portfolio table",
+            differing.len(),
+            if differing.len() == 1 { "complex" } else { "complexes" },
+            differing.iter().take(5).cloned().collect::<Vec<_>>().join(", "),
+            if differing.len() > 5 { ", …" } else { "" }
+        ));
+    }
+    exits
+}
+
+/// The new-build table's projects as cohorts of modelled dwellings (none without a table), and
+/// the table's notes (figures above their BENG limits, accepted).
 fn new_build_cohorts(
     scenario: &Scenario,
     model: &DwellingModel,
-) -> Result<Vec<crate::dynamics::NewBuildCohort>, Error> {
+) -> Result<(Vec<crate::dynamics::NewBuildCohort>, Vec<String>), Error> {
     let Some(path) = &scenario.portfolio.new_build else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     };
     let table = crate::new_build::NewBuildTable::from_file(path)?;
     table.check(scenario.first_year, scenario.last_year)?;
-    Ok(table
+    let cohorts = table
         .projects
         .iter()
         .map(|p| {
@@ -360,7 +423,8 @@ fn new_build_cohorts(
                 performance,
             }
         })
-        .collect())
+        .collect();
+    Ok((cohorts, table.notes()))
 }
 
 /// Applies the portfolio table to the options: an excluded unit may take works in no year, a
@@ -392,7 +456,9 @@ fn apply_portfolio(
     )?;
     let n_years = options.n_years;
     options.first_year_index = vec![0; options.n_units()];
-    changes.exits = vec![None; options.n_units()];
+    if changes.exits.is_empty() {
+        changes.exits = vec![None; options.n_units()];
+    }
     let mut commitments = Vec::new();
     for (u, decision) in checked {
         let year_index = |year: u16| usize::from(year.saturating_sub(scenario.first_year));
@@ -414,6 +480,21 @@ fn apply_portfolio(
                 });
             }
             Action::Commit { package, year } => {
+                // The table checks its own sales and demolitions; the stock's planned exits
+                // (its `planned_exit_year` column) are checked here.
+                if let Some(exit) = changes.exit_of(u).filter(|e| *year >= e.year) {
+                    return Err(PortfolioError::Value {
+                        file: portfolio.source.clone(),
+                        line: decision.line,
+                        column: portfolio.headers[2].clone(),
+                        value: year.to_string(),
+                        expected: format!(
+                            "a year before {}, when the stock file's planned exit has complex {} leave the stock (a row sell or demolish in this table overrides it)",
+                            exit.year, decision.complex_id
+                        ),
+                    }
+                    .into());
+                }
                 let t = year_index(*year);
                 let k = catalogue.packages.iter().position(|p| p.id() == package);
                 let option = options
@@ -653,9 +734,11 @@ pub fn solve_portfolio(
     let shown_penalties = results.iter().find_map(|r| r.1.details.penalties);
     let problem = Problem::new(&prepared.options, &prepared.scenario);
     let penalties = shown_penalties.unwrap_or_else(|| Penalties::for_problem(&problem));
-    let mut unreachable_efg = problem.unreachable_efg_dwellings();
+    let (dwellings, units, mut weight) = problem.unreachable_efg();
+    let mut unreachable_efg = (dwellings, units);
     // A committed unit's window is closed, so it counts there with all its E/F/G dwellings; it
-    // keeps only those its committed works leave.
+    // keeps only those its committed works leave, and pays (in the model) for the years before
+    // its works lift them.
     for c in &prepared.commitments {
         let o = &prepared.options;
         let before = o.unit_efg_before[c.unit];
@@ -664,9 +747,12 @@ pub fn solve_portfolio(
             let left = o.efg_after[c.option].min(before);
             unreachable_efg.0 -= u64::from(before - left);
             unreachable_efg.1 -= u64::from(left == 0);
+            let lifted =
+                problem.efg_lifted(c.unit, c.option) * problem.efg_relief_share(c.unit, c.t);
+            weight -= lifted.min(problem.efg_before(c.unit));
         }
     }
-    let unavoidable = shown_penalties.map_or(0.0, |p| p.dwelling_eur * unreachable_efg.0 as f64);
+    let unavoidable = shown_penalties.map_or(0.0, |p| p.dwelling_eur * weight.max(0.0));
     let best_bound = results
         .iter()
         .filter_map(|r| r.1.lower_bound_eur)
@@ -753,6 +839,9 @@ pub fn solve_portfolio(
     if let Some(note) = portfolio_note(&prepared, &evaluation) {
         solution.notes.push(note);
     }
+    solution
+        .notes
+        .extend(prepared.changes.notes.iter().cloned());
     let t = Instant::now();
     let relief = crate::relief::relief(&prepared, &evaluation, |plan| {
         evaluate(

@@ -79,6 +79,17 @@ fn gain(p: &Problem, effect: Effect, o: Option<usize>) -> f64 {
     }
 }
 
+/// [`gain`] of unit `u`'s option as the selection and the schedule count it: nothing for a unit
+/// that leaves the stock within the horizon (its effects do not last to the targets' years; it
+/// is treated only to lift its E/F/G dwellings while it is there).
+fn unit_gain(p: &Problem, u: usize, effect: Effect, o: Option<usize>) -> f64 {
+    if p.options.until_of(u) < p.options.n_years {
+        0.0
+    } else {
+        gain(p, effect, o)
+    }
+}
+
 fn efg_after(p: &Problem, u: usize, o: Option<usize>) -> u32 {
     match o {
         Some(o) => p.options.efg_after[o],
@@ -117,7 +128,8 @@ impl<'p, 'a> Selection<'p, 'a> {
 
     fn set(&mut self, u: usize, o: usize) {
         for (i, e) in EFFECTS.iter().enumerate() {
-            self.totals[i] += gain(self.p, *e, Some(o)) - gain(self.p, *e, self.chosen[u]);
+            self.totals[i] +=
+                unit_gain(self.p, u, *e, Some(o)) - unit_gain(self.p, u, *e, self.chosen[u]);
         }
         self.chosen[u] = Some(o);
         self.version[u] += 1;
@@ -246,7 +258,7 @@ impl<'p, 'a> Schedule<'p, 'a> {
         self.spend[t] += opts.cost_eur(u, o, t);
         self.dwellings[t] += f64::from(opts.unit_dwellings[u]);
         for (i, e) in EFFECTS.iter().enumerate() {
-            self.done[i] += gain(self.p, *e, Some(o));
+            self.done[i] += unit_gain(self.p, u, *e, Some(o));
         }
     }
 
@@ -260,7 +272,7 @@ impl<'p, 'a> Schedule<'p, 'a> {
         let opts = self.p.options;
         let mut units: Vec<(bool, f64, usize)> = self
             .waiting()
-            .filter(|&u| gain(self.p, effect, self.chosen[u]) > EPS)
+            .filter(|&u| unit_gain(self.p, u, effect, self.chosen[u]) > EPS)
             .map(|u| {
                 let o = self.chosen[u].unwrap_or(0);
                 let natural = opts.natural_year_index[u] == Some(t as u16);
@@ -305,7 +317,7 @@ impl<'p, 'a> Schedule<'p, 'a> {
             if reduction >= final_requirement - EPS {
                 break;
             }
-            reduction += gain(self.p, Effect::Path, self.chosen[u]);
+            reduction += unit_gain(self.p, u, Effect::Path, self.chosen[u]);
             needed.push(u);
         }
         let mut needed_cost: f64 = needed
@@ -335,7 +347,8 @@ fn max_reduction(p: &Problem) -> (Vec<Option<(usize, usize)>>, u64) {
     let mut steps = 0;
     for t in 0..p.n_years() {
         let best = |u: usize, spend: f64, dwellings: f64| -> Option<Step> {
-            if !opts.allows(u, t) {
+            // A unit leaving the stock keeps its reduction only for its years there.
+            if !opts.allows(u, t) || opts.until_of(u) < opts.n_years {
                 return None;
             }
             if let Some(capacity) = p.capacity_dwellings[t] {

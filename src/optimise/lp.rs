@@ -47,7 +47,6 @@ pub struct YearPrice {
 
 fn shadow_prices(p: &Problem, model: &LpModel, duals: &[f64]) -> ShadowPrices {
     let o = p.options;
-    let weight = o.totals.path_weight;
     let mut prices = ShadowPrices {
         path_eur_per_kwh_m2: Vec::new(),
         label_a_eur_per_dwelling: None,
@@ -61,7 +60,8 @@ fn shadow_prices(p: &Problem, model: &LpModel, duals: &[f64]) -> ShadowPrices {
         match row.kind {
             RowKind::Path(t) => prices.path_eur_per_kwh_m2.push(YearPrice {
                 year: o.year(t),
-                value: tiny(dual * weight),
+                // Per kWh/m² of that year's stock's average.
+                value: tiny(dual * o.year_totals(t).path.path_weight),
             }),
             RowKind::LabelA => prices.label_a_eur_per_dwelling = Some(tiny(dual)),
             RowKind::GasFree => prices.gas_free_eur_per_dwelling = Some(tiny(dual)),

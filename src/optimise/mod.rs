@@ -152,9 +152,10 @@ impl<'a> Problem<'a> {
                         GasFreeBasis::Conversions => scenario.gas_free_target(n).map(|c| {
                             t.whole.gas_free + c.min(t.existing.dwellings - t.existing.gas_free)
                         }),
-                        GasFreeBasis::Stock => {
-                            scenario.gas_free_required(whole(t), t.whole.gas_free)
-                        }
+                        // At most every dwelling of that year's stock, as the evaluator counts.
+                        GasFreeBasis::Stock => scenario
+                            .gas_free_required(whole(t), t.whole.gas_free)
+                            .map(|r| r.min(t.whole.dwellings)),
                     };
                     required.filter(|_| scenario.targets.gas_free_hard)
                 },
@@ -243,11 +244,19 @@ impl<'a> Problem<'a> {
     /// any of its options leaves): the phase-out target is missed by at least this many whatever
     /// the plan, and their penalty is part of every bound.
     pub fn unreachable_efg_dwellings(&self) -> (u64, u64) {
+        let (dwellings, units, _) = self.unreachable_efg();
+        (dwellings, units)
+    }
+
+    /// [`Problem::unreachable_efg_dwellings`] with the weight of their penalty in the model:
+    /// each dwelling times the share of the rule's years its unit is in the stock (what every
+    /// plan pays, in dwellings' worth of the per-dwelling penalty).
+    pub fn unreachable_efg(&self) -> (u64, u64, f64) {
         if self.efg_deadline.is_none() {
-            return (0, 0);
+            return (0, 0, 0.0);
         }
         let o = self.options;
-        let (mut dwellings, mut units) = (0u64, 0u64);
+        let (mut dwellings, mut units, mut weight) = (0u64, 0u64, 0.0);
         for u in 0..o.n_units() {
             if !self.efg_rule_applies(u) {
                 continue;
@@ -269,9 +278,10 @@ impl<'a> Problem<'a> {
             if least > 0 {
                 dwellings += u64::from(least);
                 units += 1;
+                weight += f64::from(least) * self.efg_relief_share(u, 0);
             }
         }
-        (dwellings, units)
+        (dwellings, units, weight)
     }
 }
 

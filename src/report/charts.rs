@@ -202,8 +202,6 @@ impl ChartData {
     /// The figures of `run` the charts show.
     pub fn of(run: &PlanRun) -> ChartData {
         let t = &run.evaluation.trajectory;
-        let weight = run.prepared.options.totals.path_weight;
-        let baseline = run.prepared.options.totals.path_average();
         let last_path = t.iter().rev().find_map(|r| r.path_target_kwh_m2);
         use crate::scenario::{Averaging, PathMetric};
         let path = &run.prepared.scenario.path;
@@ -237,7 +235,15 @@ impl ChartData {
             spend_eur: t.iter().map(|r| r.spend_eur).collect(),
             budget_eur: t.iter().map(|r| r.budget_eur).collect(),
             abatement: abatement_curve(run),
-            required_reduction: last_path.map(|p| ((baseline - p) * weight).max(0.0)),
+            // On the last year's stock (the path's stock of that year, as the model's row).
+            required_reduction: last_path.map(|p| {
+                let last = run
+                    .prepared
+                    .options
+                    .year_totals(t.len().saturating_sub(2))
+                    .path;
+                (last.path_sum - p * last.path_weight).max(0.0)
+            }),
             reduction_sources: super::reduction_sources(run),
         }
     }

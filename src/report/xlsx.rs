@@ -425,7 +425,7 @@ fn dwellings_sheet(sheet: &mut Worksheet, f: &Formats, run: &PlanRun) -> Result<
             0,
             format!(
                 "{} dwellings do not fit in one Excel sheet (1,048,575 rows): see plan_dwellings.csv",
-                p.stock.dwellings.len()
+                p.stock.dwellings.len() as u64 + p.changes.new_build_dwellings_by(u16::MAX)
             ),
         )?;
         return Ok(());

@@ -198,7 +198,9 @@ pub fn analyse_observed(
         &prepared.baseline,
         &prepared.catalogue,
         scenario,
-        &prepared.changes,
+        // The sector plans each corporation's stock as it is today (it refuses the portfolio
+        // and new-build tables, and its parts drop the stock's planned exits).
+        &crate::dynamics::StockChanges::default(),
         &plan,
     )
     .map_err(pipeline::Error::from)?;

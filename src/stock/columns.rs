@@ -104,6 +104,11 @@ columns! {
     RegisteredQhNd = "registered_qh_nd", "kWh/m² per year", ["netto_warmtebehoefte", "warmtebehoefte", "qh_nd", "qhnd", "qh_nd_kwh_m2"],
     /// Year of planned envelope maintenance (natural moment).
     PlannedMaintenanceYear = "planned_maintenance_year", "year", ["planmatig_onderhoud", "onderhoudsjaar", "jaar_planmatig_onderhoud", "mjob_jaar", "jaar_onderhoud"],
+    /// The year the dwelling is to leave the stock (VERA `beoogdUitExploitatieDatum`; a date is
+    /// read as its year).
+    PlannedExitYear = "planned_exit_year", "year (or date)", ["beoogd_uit_exploitatie_datum", "beoogduitexploitatiedatum", "uit_exploitatie_datum", "uit_exploitatie_jaar", "jaar_uit_exploitatie", "exit_year"],
+    /// How it leaves (VERA `bestemming`): sale or demolition.
+    PlannedExit = "planned_exit", "sell | demolish (verkoop, sloop)", ["bestemming", "uit_exploitatie_bestemming", "uitexploitatiebestemming", "exit", "uit_exploitatie"],
     /// Low-temperature radiators (or floor heating) already installed.
     LowTemperatureRadiators = "low_temperature_radiators", "yes/no", ["lt_radiatoren", "lage_temperatuur_radiatoren", "lage_temperatuur_verwarming", "lt_verwarming", "lt_afgifte"],
     /// Declared primary fossil energy factor of the district-heating network (NTA 8800).

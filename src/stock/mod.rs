@@ -81,6 +81,10 @@ pub struct Dwelling {
     /// The declared primary fossil energy factor of the district-heating network serving the
     /// dwelling (NTA 8800 *verklaring*); `None` uses the forfaitary 0.9.
     pub district_heat_factor: Option<f64>,
+    /// The year the corporation plans the dwelling to leave the stock and how (the stock's
+    /// `planned_exit_year` and `planned_exit`, as corporation systems hold them per dwelling);
+    /// the portfolio table's decision on its complex wins.
+    pub planned_exit: Option<(u16, crate::dynamics::ExitKind)>,
 }
 
 /// A table of distinct names (complexes, corporations, regions, …), indexed in order of first

@@ -1198,6 +1198,40 @@ impl<'r> Row<'_, '_, 'r, '_, '_> {
         }
     }
 
+    /// The planned exit: a year (or date) and sale or demolition, both or neither.
+    fn planned_exit(&self) -> Option<(u16, crate::dynamics::ExitKind)> {
+        use crate::dynamics::ExitKind;
+        let year = self.year(Column::PlannedExitYear, 1990, 2200);
+        let kind = self.cell(Column::PlannedExit).and_then(|(pos, text)| {
+            let kind = match normalise_key(&text).as_str() {
+                "sloop" | "slopen" | "demolish" | "demolition" | "demolished"
+                | "sloopnieuwbouw" => Some(ExitKind::Demolished),
+                "verkoop" | "verkopen" | "sell" | "sale" | "sold" | "uitponden" => {
+                    Some(ExitKind::Sold)
+                }
+                _ => None,
+            };
+            if kind.is_none() {
+                self.problem(pos, &text, "sell or demolish (verkoop, sloop)");
+            }
+            kind
+        });
+        match (year, kind) {
+            (Some(year), Some(kind)) => Some((year, kind)),
+            (Some(_), None) => {
+                if let Some(pos) = self.parser.position_of[Column::PlannedExitYear as usize] {
+                    self.notes.borrow_mut().implausible(
+                        &self.parser.headers[pos],
+                        "a planned exit year without how the dwelling leaves (planned_exit: verkoop or sloop); read as staying",
+                        self.line,
+                    );
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
     fn boolean(&self, column: Column) -> Option<bool> {
         let (pos, text) = self.cell(column)?;
         let value = parse_bool(&text);
@@ -1484,6 +1518,7 @@ impl<'r> Row<'_, '_, 'r, '_, '_> {
             // A declared factor of a network: NTA 8800 declarations run from 0 (residual heat)
             // to above 1 for gas-fired networks; 2 bounds what a network could declare.
             district_heat_factor: self.number(Column::DistrictHeatFactor, 0.0, 2.0),
+            planned_exit: self.planned_exit(),
         };
         (!self.failed.get()).then_some((dwelling, names))
     }

@@ -209,6 +209,17 @@ fn cell(stock: &Stock, d: &Dwelling, column: Column, format: StockFormat) -> Str
             .map(|y| y.to_string())
             .unwrap_or_default(),
         Column::LowTemperatureRadiators => yes_no(d.low_temperature_radiators).to_string(),
+        Column::PlannedExitYear => d
+            .planned_exit
+            .map(|(y, _)| y.to_string())
+            .unwrap_or_default(),
+        Column::PlannedExit => d
+            .planned_exit
+            .map(|(_, kind)| match kind {
+                crate::dynamics::ExitKind::Sold => "sell".to_string(),
+                crate::dynamics::ExitKind::Demolished => "demolish".to_string(),
+            })
+            .unwrap_or_default(),
         Column::DistrictHeatFactor => d
             .district_heat_factor
             .map(|v| number(v, format))

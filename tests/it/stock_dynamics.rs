@@ -398,3 +398,62 @@ fn the_tables_may_be_workbooks_with_a_notes_sheet_first() {
     }
     assert_eq!(outputs[0], outputs[1]);
 }
+
+/// The stock file's own planned exits per dwelling (VERA's `beoogdUitExploitatieDatum` and
+/// `bestemming`): a complex whose dwellings all leave in one year leaves then; one whose
+/// dwellings differ is planned as staying, and the summary says so.
+#[test]
+fn planned_exits_in_the_stock_file_take_whole_complexes_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let stock = std::fs::read_to_string(manifest("datasets/sample/stock.csv")).unwrap();
+    let mut lines = stock.lines();
+    let header = lines.next().unwrap();
+    let complex = header.split(',').position(|h| h == "complex_id").unwrap();
+    let mut text = format!("{header},Beoogd uit exploitatie datum,Bestemming\n");
+    let mut split = 0;
+    for line in lines {
+        let extra = match line.split(',').nth(complex).unwrap() {
+            "C001-0069" => ",2028-01-01,verkoop",
+            "C001-0023" if split < 10 => {
+                split += 1;
+                ",2030,sloop"
+            }
+            _ => ",,",
+        };
+        text.push_str(line);
+        text.push_str(extra);
+        text.push('\n');
+    }
+    std::fs::write(dir.path().join("stock.csv"), text).unwrap();
+    let scenario = dir.path().join("scenario.toml");
+    std::fs::write(
+        &scenario,
+        std::fs::read_to_string(manifest("datasets/sample/scenario.toml")).unwrap(),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let output = run(&scenario, &out, &["--solver", "decomposition"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let trajectory = read_csv(&out.join("trajectory.csv"));
+    let dwellings: Vec<&str> = trajectory.iter().map(|t| t["dwellings"].as_str()).collect();
+    assert_eq!(&dwellings[..3], ["5000", "5000", "4953"]);
+    assert_eq!(dwellings.last(), Some(&"4953"));
+    let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    assert!(
+        summary.contains("planned exits (planned_exit_year) differ")
+            && summary.contains("C001-0023"),
+        "{summary}"
+    );
+    let sold: Vec<Row> = rows(&out)
+        .into_iter()
+        .filter(|r| r.unit == "C001-0069")
+        .collect();
+    assert_eq!(sold.len(), 47);
+    assert!(sold
+        .iter()
+        .all(|r| r.until == Some(2027) && r.works.is_none()));
+}
