@@ -1016,7 +1016,8 @@ fn portfolio_note(prepared: &Prepared, evaluation: &Evaluation) -> Option<String
         .commitments
         .iter()
         .map(|c| evaluation.units[c.unit].cost_eur)
-        .sum();
+        // An empty sum of floats is −0.0, which would print as "€ -0.00 M".
+        .fold(0.0, |a, b| a + b);
     // A committed complex's window is closed too (one decision on its works per complex).
     let first = |u: usize| usize::from(o.first_year_index.get(u).copied().unwrap_or(0));
     let closed = (0..o.n_units()).filter(|&u| first(u) >= o.n_years).count();
@@ -1033,7 +1034,11 @@ fn portfolio_note(prepared: &Prepared, evaluation: &Evaluation) -> Option<String
                 dwellings += o.unit_dwellings[u];
             }
         }
-        format!("{} ({dwellings} dwellings)", complexes(units))
+        format!(
+            "{} ({} dwellings)",
+            complexes(units),
+            crate::report::text::grouped(f64::from(dwellings))
+        )
     };
     Some(format!(
         "portfolio table {}: committed works in {} (€ {:.2} M, in the plan as committed), {} excluded (their E/F/G dwellings stay E/F/G), {} not before a year, {} sold and {} demolished within the horizon or later (out of every figure from their year on)",
