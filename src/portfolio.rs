@@ -139,7 +139,7 @@ pub struct Portfolio {
 }
 
 /// The table's columns: canonical name and accepted spellings (Dutch first).
-const COLUMNS: [(&str, &[&str]); 4] = [
+const COLUMNS: [crate::input::ColumnSpec; 4] = [
     (
         "complex_id",
         &[
@@ -191,65 +191,35 @@ impl Portfolio {
         let text = crate::input::table_text(bytes);
         let file = || path.to_path_buf();
         let mut header: Option<(Vec<String>, [Option<usize>; 4])> = None;
-        let mut separator = b',';
         let mut decisions: Vec<Decision> = Vec::new();
         let mut first_line: HashMap<(String, bool), u64> = HashMap::new();
-        for (index, text_line) in text.lines().enumerate() {
-            let line = index as u64 + 1;
-            let trimmed = text_line.trim();
-            if trimmed.is_empty() || trimmed.starts_with('#') {
-                continue;
-            }
-            if header.is_none() {
-                separator = [b';', b'\t', b',']
-                    .into_iter()
-                    .max_by_key(|&s| trimmed.bytes().filter(|&b| b == s).count())
-                    .unwrap_or(b',');
-            }
-            let record = csv::ReaderBuilder::new()
-                .delimiter(separator)
-                .has_headers(false)
-                .flexible(true)
-                .from_reader(text_line.as_bytes())
-                .records()
-                .next()
-                .unwrap_or_else(|| Ok(csv::StringRecord::new()))
-                .map_err(|e| PortfolioError::Value {
-                    file: file(),
-                    line,
-                    column: "(row)".into(),
-                    value: text_line.to_string(),
-                    expected: format!("a CSV row ({e})"),
-                })?;
-            if record.iter().all(|f| f.trim().is_empty()) {
-                continue;
-            }
+        for row in crate::input::table_rows(&text) {
+            let (line, record) = row.map_err(|e| PortfolioError::Value {
+                file: file(),
+                line: e.line,
+                column: "(row)".into(),
+                value: e.text,
+                expected: format!("a CSV row ({})", e.message),
+            })?;
             let Some((names, at)) = &header else {
-                let names: Vec<String> = record.iter().map(|s| s.trim().to_string()).collect();
-                let mut at = [None; 4];
-                for (c, (name, aliases)) in COLUMNS.iter().enumerate() {
-                    at[c] = names.iter().position(|n| {
-                        let key = normalise_header(n);
-                        key == normalise_header(name)
-                            || aliases.iter().any(|a| normalise_header(a) == key)
-                    });
-                }
+                let at = crate::input::match_columns(&record, &COLUMNS);
+                let at: [Option<usize>; 4] = std::array::from_fn(|c| at[c]);
                 for c in [0, 1] {
                     if at[c].is_none() {
                         return Err(PortfolioError::MissingColumn {
                             file: file(),
                             column: COLUMNS[c].0,
                             aliases: COLUMNS[c].1.join(", "),
-                            found: names.join(", "),
+                            found: record.join(", "),
                         });
                     }
                 }
-                header = Some((names, at));
+                header = Some((record, at));
                 continue;
             };
             let cell = |c: usize| -> (&str, &str) {
                 match at[c] {
-                    Some(i) => (names[i].as_str(), record.get(i).unwrap_or("").trim()),
+                    Some(i) => (names[i].as_str(), record.get(i).map_or("", String::as_str)),
                     None => (COLUMNS[c].0, ""),
                 }
             };
